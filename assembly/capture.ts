@@ -1,0 +1,104 @@
+// Committing a captured stack. The order of work follows DESIGN §3: the host decided to sample,
+// acquired a private buffer and wrote the raw frames into it (which may call out and re-enter);
+// only now, in one call that calls nothing outside, are the shared tables touched. If sampling
+// stopped while the capture was in flight, nothing is inserted and the buffer is released.
+//
+// Record layout in the buffer's data area, leaf frame first, each 4-aligned:
+//   key lo u32, key hi u32, line i32, column i32, name length u32, file length u32,
+//   mapping length u32, then the name, file and mapping bytes.
+// A name length of KEY_ONLY means "the cache had this key when I peeked": no strings follow.
+import { LC_STATE, LC_SAMPLING_GEN, CFG_MAX_DEPTH, DROP_ABANDONED, DROP_STALE_KEY, DROP_TOO_DEEP,
+         SAMPLER_RUNNING, IO_TMP_PTR, IO_TMP_CAP, T_STACKS, ERR_BAD_HANDLE, ERR_BAD_ARGUMENT, ERR_NO_MEMORY,
+         hget, hinc, setError } from "./layout";
+import { BUF_HEADER, poolHeld, poolRelease, bufferGeneration, bufferCapacity } from "./pool";
+import { lruLookup, lruStore } from "./lru";
+import { stringIntern } from "./strings";
+import { frameIntern } from "./frames";
+import { triePush } from "./trie";
+import { tdesc } from "./table";
+import { sampleAdd } from "./samples";
+import { region } from "./io";
+
+export const KEY_ONLY: u32 = 0xffffffff;
+const REC_HEAD: u32 = 28;
+const SCRATCH_TAIL: u32 = 256;
+
+/**
+ * Resolves the records to frames, interns the stack, adds the values and releases the buffer.
+ * Returns the stack handle (>0), 0 when the capture was void (sampling stopped), or a negative
+ * error. The buffer is released in every case where it was valid.
+ */
+export function captureCommit(buf: usize, nrec: u32, used: u32, kind: u32, labels: u32,
+                              v0: i64, v1: i64, v2: i64, v3: i64): i32 {
+  if (!poolHeld(buf)) return setError(ERR_BAD_HANDLE, <u32>buf, 0);
+  if (hget(LC_STATE) != SAMPLER_RUNNING || bufferGeneration(buf) != hget(LC_SAMPLING_GEN)) {
+    hinc(DROP_ABANDONED);
+    poolRelease(buf);
+    return 0;
+  }
+  const h = resolveStack(buf, nrec, used);
+  poolRelease(buf);
+  if (h <= 0) return h;
+  if (sampleAdd(kind, <u32>h, labels, v0, v1, v2, v3) < 0) return setError(ERR_NO_MEMORY, 0, 0);
+  return h;
+}
+
+/** Stack handle for the records in buf (0 for an empty stack), or a negative error. */
+export function resolveStack(buf: usize, nrec: u32, used: u32): i32 {
+  if (used > bufferCapacity(buf) || nrec > (used / REC_HEAD)) return setError(ERR_BAD_ARGUMENT, used, nrec);
+  const data = buf + BUF_HEADER;
+  const end = data + used;
+  const tmp = region(IO_TMP_PTR, IO_TMP_CAP, (nrec << 2) + SCRATCH_TAIL);
+  if (tmp == 0) return setError(ERR_NO_MEMORY, 0, 0);
+  const scratch = tmp + (<usize>nrec << 2);
+  let p = data;
+  for (let r: u32 = 0; r < nrec; r++) {
+    if (p + REC_HEAD > end) return setError(ERR_BAD_ARGUMENT, r, 1);
+    const lo = load<u32>(p), hi = load<u32>(p, 4);
+    const nameLen = load<u32>(p, 16);
+    let frame: i32;
+    if (nameLen == KEY_ONLY) {
+      p += REC_HEAD;
+      const f = lruLookup(lo, hi);
+      if (f == 0) { hinc(DROP_STALE_KEY); frame = internAsciiFrame(EVICTED_NAME, scratch); } else frame = <i32>(f - 1);
+    } else {
+      const fileLen = load<u32>(p, 20), mapLen = load<u32>(p, 24);
+      const strs = p + REC_HEAD;
+      const total = <u64>nameLen + <u64>fileLen + <u64>mapLen;
+      if (<u64>strs + total > <u64>end) return setError(ERR_BAD_ARGUMENT, r, 2);
+      const name = stringIntern(strs, nameLen);
+      const file = stringIntern(strs + nameLen, fileLen);
+      const map = stringIntern(strs + nameLen + fileLen, mapLen);
+      frame = (name < 0 || file < 0 || map < 0) ? -1
+        : frameIntern(<u32>name, <u32>file, <u32>map, load<i32>(p, 8), load<i32>(p, 12));
+      if (frame >= 0 && !lruStore(lo, hi, <u32>frame)) frame = -1;
+      p = (strs + <usize>total + 3) & ~3;
+    }
+    if (frame < 0) return setError(ERR_NO_MEMORY, 0, 0);
+    store<u32>(tmp + (<usize>r << 2), <u32>frame);
+  }
+  // Deeper than allowed: keep the leaf side, which says what was running.
+  let rootIdx = nrec;
+  const maxDepth = hget(CFG_MAX_DEPTH);
+  if (maxDepth != 0 && nrec > maxDepth) { hinc(DROP_TOO_DEEP); rootIdx = maxDepth; }
+  const stacks = tdesc(T_STACKS);
+  let h: i32 = 0;
+  for (let i = rootIdx; i > 0; i--) {
+    h = triePush(stacks, <u32>h, load<u32>(tmp + (<usize>(i - 1) << 2)), 0);
+    if (h < 0) return setError(ERR_NO_MEMORY, 0, 0);
+  }
+  return h;
+}
+
+export const EVICTED_NAME = "[frame evicted during capture]";
+
+/** Interns a frame named by an ASCII literal, with empty file and mapping; `scratch` must have
+ *  room for the name. Used for the synthetic frames the core itself creates. */
+export function internAsciiFrame(s: string, scratch: usize): i32 {
+  const n = <u32>s.length;
+  for (let i: u32 = 0; i < n; i++) store<u8>(scratch + i, <u8>s.charCodeAt(i));
+  const name = stringIntern(scratch, n);
+  const empty = stringIntern(scratch, 0);
+  if (name < 0 || empty < 0) return -1;
+  return frameIntern(<u32>name, <u32>empty, <u32>empty, 0, 0);
+}

@@ -1,0 +1,30 @@
+// Frame table: a frame is (function, file, mapping, line, column), interned by content so that
+// a key evicted from the LRU cache and stored again maps to the same frame id, and ids handed
+// out stay valid forever (copy-out: eviction removes a cache key, never a frame). Payload:
+//   +8 name string id, +12 file string id, +16 mapping string id, +20 line i32, +24 column i32
+import { tdesc, thead, tentry, tappend, tcount } from "./table";
+import { T_FRAMES } from "./layout";
+import { combine, mix32 } from "./hash";
+
+export const FRAME_ENTRY_SIZE: u32 = 28;
+
+// @ts-ignore: decorator
+@inline export function frameCount(): u32 { return tcount(tdesc(T_FRAMES)); }
+
+export function frameIntern(name: u32, file: u32, mapping: u32, line: i32, col: i32): i32 {
+  const hash = combine(combine(combine(combine(mix32(name), file), mapping), <u32>line), <u32>col);
+  const t = tdesc(T_FRAMES);
+  let i = thead(t, hash);
+  while (i != 0) {
+    const e = tentry(t, i - 1);
+    if (load<u32>(e, 4) == hash && load<u32>(e, 8) == name && load<u32>(e, 12) == file &&
+        load<u32>(e, 16) == mapping && load<i32>(e, 20) == line && load<i32>(e, 24) == col) return <i32>(i - 1);
+    i = load<u32>(e);
+  }
+  const idx = tappend(t, hash);
+  if (idx < 0) return -1;
+  const e = tentry(t, <u32>idx);
+  store<u32>(e, name, 8); store<u32>(e, file, 12); store<u32>(e, mapping, 16);
+  store<i32>(e, line, 20); store<i32>(e, col, 24);
+  return idx;
+}

@@ -1,0 +1,232 @@
+// The exports of core.wasm. Arguments arrive as i32/f64 only (no i64 across the boundary, so
+// hosts never pay for BigInt): 64-bit keys and addresses come as (lo, hi) pairs, sizes and
+// times as f64 holding integers. Failures return negative ERR_* codes (layout.ts) with
+// details readable through lastError*(); the SDK turns them into exceptions.
+import { HDR, ABORT_SLOT, READOUT, LC_ERROR, LC_ERROR_DETAIL, LC_ERROR_DETAIL2, ERR_BAD_ARGUMENT, ERR_BAD_HANDLE,
+         ERR_NO_MEMORY, ERR_NOT_CONFIGURED, T_STRINGS, T_FRAMES, T_STACKS, T_LABELS, T_SAMPLES, T_LIVE, T_OWNERS, T_AGG,
+         SB_PTR, SB_USED, CFG_LRU_CAP, LRU_HITS, LRU_MISSES, LRU_EVICTIONS, LRU_UPDATES, LIVE_TRACKED, LIVE_CONFLICTS,
+         LIVE_UNMATCHED, LIVE_EMPTY_STACK, LIVE_PEND_DROPPED, LIVE_PEND_COUNT, LIVE_EXPORTING, POOL_IDLE_COUNT, POOL_OUT,
+         POOL_CREATED, POOL_DISCARDED, POOL_DENIED, DROP_NO_MEMORY, DROP_ABANDONED, DROP_STALE_KEY, DROP_TOO_DEEP,
+         BUMP, LC_RESETS, LC_PID, LC_STATE, LC_SAMPLER_STARTS, LC_WAS_RUNNING_AT_FORK, LC_IN_FORK, THR_COUNT,
+         SNAP_CLEARED, SNAP_DROPPED_OWNERS, SNAP_DROPPED_STACKS, LC_SAMPLING_GEN, LC_STARTED_EVER, IO_OUT_PTR,
+         hget, hgetf, hset, setError } from "./layout";
+import { tdesc, tcount, tentries } from "./table";
+import * as lc from "./lifecycle";
+import { stringIntern as internString } from "./strings";
+import { frameIntern as internFrame } from "./frames";
+import { lruLookup as cacheLookup, lruPeek as cachePeek, lruStore as cacheStore, lruKeys as cacheKeys, lruSize } from "./lru";
+import { triePush } from "./trie";
+import { sampleAdd as addSample } from "./samples";
+import { poolAcquire, poolRelease, bufferCapacity as capacityOf, poolHeld } from "./pool";
+import { captureCommit as commitCapture } from "./capture";
+import * as live from "./livemap";
+import { samplerSample as sampleDecision } from "./sampler";
+import * as snap from "./snapshot";
+import "./abort";
+
+const MAX_EXACT: f64 = 9007199254740992;
+
+function checkReady(): i32 { return lc.configured() ? 0 : setError(ERR_NOT_CONFIGURED, 0, 0); }
+// @ts-ignore: decorator
+@inline function okInt(v: f64, allowNegative: bool): bool {
+  return v == Math.floor(v) && v <= MAX_EXACT && (allowNegative ? v >= -MAX_EXACT : v >= 0);
+}
+function okHandle(t: usize, h: u32): bool { return h <= tcount(tdesc(t)); }
+
+// --- lifecycle ---
+export function configure(lruCapacity: u32, poolIdleMax: u32, bufferSize: u32, maxMemoryPages: u32, maxBuffers: u32,
+                          maxDepth: u32, profileChildren: u32, pid: u32, seedLo: u32, seedHi: u32, sampleMeanBytes: f64): i32 {
+  return lc.configure(lruCapacity, poolIdleMax, bufferSize, maxMemoryPages, maxBuffers, maxDepth, profileChildren, pid,
+                      seedLo, seedHi, sampleMeanBytes) ? 0 : setError(ERR_BAD_ARGUMENT, lruCapacity, bufferSize);
+}
+export function reset(): void { if (lc.configured()) lc.reset(); }
+export function periodReset(): void { if (lc.configured()) lc.periodReset(); }
+export function samplingStart(): i32 { const r = checkReady(); return r < 0 ? r : (lc.samplingStart() ? 1 : 0); }
+export function samplingStop(): void { if (lc.configured()) lc.samplingStop(); }
+export function samplingFail(code: u32): void { if (lc.configured()) lc.samplingFail(code); }
+export function prefork(): void { if (lc.configured()) lc.prefork(); }
+export function postforkParent(): u32 { return lc.configured() ? lc.postforkParent() : 0; }
+export function postforkChild(pid: u32, tid: u32): u32 { return lc.configured() ? lc.postforkChild(pid, tid) : 0; }
+export function threadRegister(tid: u32): i32 { return lc.threadRegister(tid) ? 1 : setError(ERR_BAD_ARGUMENT, tid, 0); }
+export function threadUnregister(tid: u32): i32 { return lc.threadUnregister(tid) ? 1 : 0; }
+export function threadAt(i: u32): u32 { return i < hget(THR_COUNT) ? load<u32>(HDR + 684 + (<usize>i << 2)) : 0; }
+
+// --- dictionary: strings, frames, frame cache, stacks, label sets ---
+export function stringIntern(ptr: usize, len: u32): i32 {
+  const r = checkReady(); if (r < 0) return r;
+  const id = internString(ptr, len);
+  return id < 0 ? setError(ERR_NO_MEMORY, 0, 0) : id;
+}
+export function frameIntern(name: u32, file: u32, mapping: u32, line: i32, column: i32): i32 {
+  const n = tcount(tdesc(T_STRINGS));
+  if (name >= n || file >= n || mapping >= n) return setError(ERR_BAD_HANDLE, name, file);
+  const id = internFrame(name, file, mapping, line, column);
+  return id < 0 ? setError(ERR_NO_MEMORY, 0, 0) : id;
+}
+/** Interns the strings and the frame, then maps key -> frame in the cache: one call per miss. */
+export function frameStore(keyLo: u32, keyHi: u32, namePtr: usize, nameLen: u32, filePtr: usize, fileLen: u32,
+                           mapPtr: usize, mapLen: u32, line: i32, column: i32): i32 {
+  const r = checkReady(); if (r < 0) return r;
+  const name = internString(namePtr, nameLen), file = internString(filePtr, fileLen), map = internString(mapPtr, mapLen);
+  if (name < 0 || file < 0 || map < 0) return setError(ERR_NO_MEMORY, 0, 0);
+  const id = internFrame(<u32>name, <u32>file, <u32>map, line, column);
+  if (id < 0 || !cacheStore(keyLo, keyHi, <u32>id)) return setError(ERR_NO_MEMORY, 0, 0);
+  return id;
+}
+export function lruLookup(keyLo: u32, keyHi: u32): u32 { return lc.configured() ? cacheLookup(keyLo, keyHi) : 0; }
+export function lruPeek(keyLo: u32, keyHi: u32): u32 { return lc.configured() ? cachePeek(keyLo, keyHi) : 0; }
+export function lruStore(keyLo: u32, keyHi: u32, frame: u32): i32 {
+  const r = checkReady(); if (r < 0) return r;
+  if (frame >= tcount(tdesc(T_FRAMES))) return setError(ERR_BAD_HANDLE, frame, 0);
+  return cacheStore(keyLo, keyHi, frame) ? 1 : setError(ERR_NO_MEMORY, 0, 0);
+}
+export function lruKeys(out: usize, max: u32): u32 { return cacheKeys(out, max); }
+export function stackPush(parent: u32, frame: u32): i32 {
+  if (frame >= tcount(tdesc(T_FRAMES))) return setError(ERR_BAD_HANDLE, frame, 0);
+  const h = triePush(tdesc(T_STACKS), parent, frame, 0);
+  return h == -2 ? setError(ERR_BAD_HANDLE, parent, 0) : h < 0 ? setError(ERR_NO_MEMORY, 0, 0) : h;
+}
+export function labelPush(parent: u32, key: u32, value: u32): i32 {
+  const n = tcount(tdesc(T_STRINGS));
+  if (key >= n || value >= n) return setError(ERR_BAD_HANDLE, key, value);
+  const h = triePush(tdesc(T_LABELS), parent, key, value);
+  return h == -2 ? setError(ERR_BAD_HANDLE, parent, 0) : h < 0 ? setError(ERR_NO_MEMORY, 0, 0) : h;
+}
+
+// --- per-period samples ---
+export function sampleAdd(kind: u32, stack: u32, labels: u32, v0: f64, v1: f64, v2: f64, v3: f64): i32 {
+  const r = checkReady(); if (r < 0) return r;
+  if (stack == 0 || !okHandle(T_STACKS, stack) || !okHandle(T_LABELS, labels)) return setError(ERR_BAD_HANDLE, stack, labels);
+  if (!okInt(v0, true) || !okInt(v1, true) || !okInt(v2, true) || !okInt(v3, true)) return setError(ERR_BAD_ARGUMENT, kind, 0);
+  const i = addSample(kind, stack, labels, <i64>v0, <i64>v1, <i64>v2, <i64>v3);
+  return i < 0 ? setError(ERR_NO_MEMORY, 0, 0) : i;
+}
+
+// --- scratch buffers and captures ---
+export function bufferAcquire(): usize { return lc.configured() ? poolAcquire() : 0; }
+export function bufferRelease(buf: usize): i32 { return poolRelease(buf) ? 1 : setError(ERR_BAD_HANDLE, <u32>buf, 0); }
+export function bufferCapacity(buf: usize): u32 { return poolHeld(buf) ? capacityOf(buf) : 0; }
+export function captureCommit(buf: usize, records: u32, used: u32, kind: u32, labels: u32, v0: f64, v1: f64, v2: f64, v3: f64): i32 {
+  if (!okHandle(T_LABELS, labels)) { poolRelease(buf); return setError(ERR_BAD_HANDLE, labels, 0); }
+  if (!okInt(v0, true) || !okInt(v1, true) || !okInt(v2, true) || !okInt(v3, true)) { poolRelease(buf); return setError(ERR_BAD_ARGUMENT, kind, 0); }
+  return commitCapture(buf, records, used, kind, labels, <i64>v0, <i64>v1, <i64>v2, <i64>v3);
+}
+
+// --- live-allocation map ---
+export function liveAlloc(owner: u32, addrLo: u32, addrHi: u32, size: f64, stack: u32, time: f64): i32 {
+  const r = checkReady(); if (r < 0) return r;
+  if (!okInt(size, false) || !okInt(time, true)) return setError(ERR_BAD_ARGUMENT, owner, 0);
+  if (!okHandle(T_STACKS, stack)) return setError(ERR_BAD_HANDLE, stack, 0);
+  const v = live.liveAlloc(owner, addrLo, addrHi, size, stack, time);
+  return v < 0 ? setError(ERR_NO_MEMORY, 0, 0) : v;
+}
+export function liveFree(owner: u32, addrLo: u32, addrHi: u32): i32 {
+  const r = checkReady(); if (r < 0) return r;
+  const v = live.liveFree(owner, addrLo, addrHi);
+  return v < 0 ? setError(ERR_NO_MEMORY, 0, 0) : v;
+}
+export function liveEvent(kind: u32, owner: u32, oldLo: u32, oldHi: u32, addrLo: u32, addrHi: u32, size: f64, stack: u32, time: f64): i32 {
+  const r = checkReady(); if (r < 0) return r;
+  if (!okInt(size, false) || !okInt(time, true)) return setError(ERR_BAD_ARGUMENT, owner, 0);
+  if (!okHandle(T_STACKS, stack)) return setError(ERR_BAD_HANDLE, stack, 0);
+  const v = live.liveEvent(kind, owner, oldLo, oldHi, addrLo, addrHi, size, stack, time);
+  return v == -2 ? setError(ERR_BAD_ARGUMENT, kind, 1) : v < 0 ? setError(ERR_NO_MEMORY, 0, 0) : v;
+}
+export function liveExportBegin(): void { live.liveExportBegin(); }
+export function liveExportEnd(): void { live.liveExportEnd(); }
+export function liveClearOwner(owner: u32): u32 { return live.liveClearOwner(owner); }
+export function liveMismatch(): f64 { return live.liveMismatch(); }
+export function samplerSample(size: f64): i32 { return lc.configured() ? sampleDecision(size) : 0; }
+
+// --- snapshot ---
+export function snapshotEncode(budget: u32): f64 {
+  const r = checkReady(); if (r < 0) return <f64>r;
+  return <f64>snap.encode(budget);
+}
+export function snapshotMeasure(budget: u32): f64 {
+  const r = checkReady(); if (r < 0) return <f64>r;
+  return <f64>snap.plan(budget);
+}
+export function snapshotOutput(): usize { return <usize>hget(IO_OUT_PTR); }
+export function snapshotInput(len: u32): usize { return lc.configured() ? snap.inputBuffer(len) : 0; }
+export function snapshotRestore(len: u32): i32 {
+  const r = checkReady(); if (r < 0) return r;
+  return snap.restore(len);
+}
+export function checksum64(ptr: usize, len: u32): f64 {
+  // Exposed for tests and tools that build snapshots by hand; returned as two u32 halves.
+  const h = snap.checksum64(ptr, len);
+  store<u64>(HDR + READOUT, h);
+  return <f64>(HDR + READOUT);
+}
+
+// --- reading out ---
+/** Fills a block of u32 words describing every table (pointer, count pairs) and returns it. */
+export function tablesView(): usize {
+  const out = HDR + READOUT;
+  const ts: StaticArray<u32> = [<u32>T_STRINGS, <u32>T_FRAMES, <u32>T_STACKS, <u32>T_LABELS, <u32>T_SAMPLES, <u32>T_LIVE, <u32>T_OWNERS, <u32>T_AGG];
+  for (let i = 0; i < 8; i++) {
+    const t = tdesc(<usize>ts[i]);
+    store<u32>(out + (<usize>i << 3), <u32>tentries(t));
+    store<u32>(out + (<usize>i << 3), tcount(t), 4);
+  }
+  store<u32>(out, hget(SB_PTR), 64);
+  return out;
+}
+
+export function stat(id: i32): f64 {
+  switch (id) {
+    case 0: return <f64>lruSize();
+    case 1: return <f64>hget(CFG_LRU_CAP);
+    case 2: return hgetf(LRU_HITS);
+    case 3: return hgetf(LRU_MISSES);
+    case 4: return hgetf(LRU_EVICTIONS);
+    case 5: return hgetf(LRU_UPDATES);
+    case 6: return <f64>tcount(tdesc(T_STRINGS));
+    case 7: return <f64>tcount(tdesc(T_FRAMES));
+    case 8: return <f64>tcount(tdesc(T_STACKS));
+    case 9: return <f64>tcount(tdesc(T_LABELS));
+    case 10: return <f64>tcount(tdesc(T_SAMPLES));
+    case 11: return <f64>tcount(tdesc(T_LIVE));
+    case 12: return <f64>tcount(tdesc(T_OWNERS));
+    case 13: return <f64>tcount(tdesc(T_AGG));
+    case 14: return hgetf(LIVE_TRACKED);
+    case 15: return hgetf(LIVE_CONFLICTS);
+    case 16: return hgetf(LIVE_UNMATCHED);
+    case 17: return hgetf(LIVE_EMPTY_STACK);
+    case 18: return hgetf(LIVE_PEND_DROPPED);
+    case 19: return <f64>hget(POOL_IDLE_COUNT);
+    case 20: return <f64>hget(POOL_OUT);
+    case 21: return <f64>hget(POOL_CREATED);
+    case 22: return <f64>hget(POOL_DISCARDED);
+    case 23: return hgetf(POOL_DENIED);
+    case 24: return hgetf(DROP_NO_MEMORY);
+    case 25: return hgetf(DROP_ABANDONED);
+    case 26: return hgetf(DROP_STALE_KEY);
+    case 27: return hgetf(DROP_TOO_DEEP);
+    case 28: return <f64>hget(BUMP);
+    case 29: return <f64>hget(LC_RESETS);
+    case 30: return <f64>hget(LC_PID);
+    case 31: return <f64>hget(LC_STATE);
+    case 32: return <f64>hget(LC_SAMPLER_STARTS);
+    case 33: return <f64>hget(LC_WAS_RUNNING_AT_FORK);
+    case 34: return <f64>hget(LC_IN_FORK);
+    case 35: return <f64>hget(THR_COUNT);
+    case 36: return hgetf(SNAP_CLEARED);
+    case 37: return <f64>hget(SNAP_DROPPED_OWNERS);
+    case 38: return <f64>hget(SNAP_DROPPED_STACKS);
+    case 39: return <f64>hget(LC_SAMPLING_GEN);
+    case 40: return <f64>hget(SB_USED);
+    case 41: return <f64>hget(LC_STARTED_EVER);
+    case 42: return <f64>hget(LIVE_PEND_COUNT);
+    case 43: return <f64>hget(LIVE_EXPORTING);
+    case 44: return <f64>(HDR + 1280);
+    default: return -1;
+  }
+}
+
+export function lastError(): i32 { return <i32>hget(LC_ERROR); }
+export function lastErrorDetail(): u32 { return hget(LC_ERROR_DETAIL); }
+export function lastErrorDetail2(): u32 { return hget(LC_ERROR_DETAIL2); }
+export function clearError(): void { hset(LC_ERROR, 0); }
+export function abortSlot(): usize { return ABORT_SLOT; }

@@ -1,0 +1,249 @@
+// Live-allocation map: (owner, address) -> (size, stack, time), with exact per-owner totals
+// and per-(owner, stack) aggregates, so a heap profile is read straight from the aggregates.
+//
+// Entries:  live  (40 B): +8 owner, +12 addr lo, +16 addr hi, +20 stack, +24 size f64, +32 time f64
+//           owner (24 B): +8 owner, +12 count, +16 bytes f64
+//           agg   (32 B): +8 owner, +12 stack, +16 count, +24 bytes f64
+// Sizes and times are f64 holding integers (exact to 2^53), the host's number type.
+//
+// While an export is open (a reader walks the tables), events are deferred and applied when
+// it closes: frees first, then allocations. Across threads a free is recorded after the
+// allocator has already handed the address out again, so "alloc A, free A" in one batch most
+// likely means the new A is live; applying frees first keeps the newest allocation.
+import { tdesc, thead, tentry, tappend, tremove, tcount, treserve } from "./table";
+import { T_LIVE, T_OWNERS, T_AGG, LIVE_TRACKED, LIVE_CONFLICTS, LIVE_UNMATCHED, LIVE_EMPTY_STACK,
+         LIVE_EXPORTING, LIVE_PEND_PTR, LIVE_PEND_COUNT, LIVE_PEND_CAP, LIVE_PEND_DROPPED,
+         hget, hset, hgetf, hsetf, hinc } from "./layout";
+import { arenaAlloc } from "./arena";
+import { combine, mix32 } from "./hash";
+import { hook, HOOK_LIVE_INSERT, HOOK_LIVE_REMOVE } from "./hooks";
+
+export const LIVE_ENTRY_SIZE: u32 = 40;
+export const OWNER_ENTRY_SIZE: u32 = 24;
+export const AGG_ENTRY_SIZE: u32 = 32;
+
+// Event kinds, as the native hooks report them.
+export const EV_ALLOC: u32 = 1;      // malloc/calloc/memalign/... and restored entries
+export const EV_FREE: u32 = 2;
+export const EV_REALLOC: u32 = 3;    // free(old) then alloc(new), also when old == new
+export const EV_MMAP_ANON: u32 = 4;
+export const EV_MMAP_FILE: u32 = 5;  // ignored: file mappings are not heap
+export const EV_MUNMAP: u32 = 6;
+export const EV_MREMAP: u32 = 7;     // same as realloc
+export const EV_SHMAT: u32 = 8;      // attach: an allocation of the segment size
+export const EV_SHMDT: u32 = 9;      // detach: a free
+export const EV_BRK: u32 = 10;       // ignored: malloc's own events already count what brk backs
+
+// @ts-ignore: decorator
+@inline function liveHash(owner: u32, lo: u32, hi: u32): u32 { return combine(combine(mix32(owner), lo), hi); }
+// @ts-ignore: decorator
+@inline function aggHash(owner: u32, stack: u32): u32 { return combine(mix32(owner ^ 0x5bd1e995), stack); }
+
+export function liveFind(owner: u32, lo: u32, hi: u32): i32 {
+  const t = tdesc(T_LIVE);
+  const hash = liveHash(owner, lo, hi);
+  let i = thead(t, hash);
+  while (i != 0) {
+    const e = tentry(t, i - 1);
+    if (load<u32>(e, 4) == hash && load<u32>(e, 12) == lo && load<u32>(e, 16) == hi && load<u32>(e, 8) == owner) return <i32>(i - 1);
+    i = load<u32>(e);
+  }
+  return -1;
+}
+
+export function ownerFind(owner: u32): i32 {
+  const t = tdesc(T_OWNERS);
+  const hash = mix32(owner);
+  let i = thead(t, hash);
+  while (i != 0) {
+    const e = tentry(t, i - 1);
+    if (load<u32>(e, 8) == owner) return <i32>(i - 1);
+    i = load<u32>(e);
+  }
+  return -1;
+}
+
+function aggFind(owner: u32, stack: u32): i32 {
+  const t = tdesc(T_AGG);
+  const hash = aggHash(owner, stack);
+  let i = thead(t, hash);
+  while (i != 0) {
+    const e = tentry(t, i - 1);
+    if (load<u32>(e, 8) == owner && load<u32>(e, 12) == stack) return <i32>(i - 1);
+    i = load<u32>(e);
+  }
+  return -1;
+}
+
+/** Room for n more allocations in every table they touch, so that n inserts cannot fail. */
+export function liveReserve(n: u32): bool {
+  return treserve(tdesc(T_LIVE), n) && treserve(tdesc(T_AGG), n) && treserve(tdesc(T_OWNERS), n);
+}
+
+function adjust(owner: u32, stack: u32, size: f64, delta: i32): bool {
+  // Owner totals.
+  const ot = tdesc(T_OWNERS);
+  let oi = ownerFind(owner);
+  if (oi < 0) {
+    if (delta < 0) return false;
+    oi = tappend(ot, mix32(owner));
+    if (oi < 0) return false;
+    const e = tentry(ot, <u32>oi);
+    store<u32>(e, owner, 8); store<u32>(e, 0, 12); store<f64>(e, 0, 16);
+  }
+  let e = tentry(ot, <u32>oi);
+  const ocount = <u32>(<i32>load<u32>(e, 12) + delta);
+  store<u32>(e, ocount, 12);
+  store<f64>(e, load<f64>(e, 16) + (delta > 0 ? size : -size), 16);
+  if (ocount == 0) tremove(ot, <u32>oi);
+  // Per-stack aggregate.
+  const at = tdesc(T_AGG);
+  let ai = aggFind(owner, stack);
+  if (ai < 0) {
+    if (delta < 0) return false;
+    ai = tappend(at, aggHash(owner, stack));
+    if (ai < 0) return false;
+    e = tentry(at, <u32>ai);
+    store<u32>(e, owner, 8); store<u32>(e, stack, 12); store<u32>(e, 0, 16); store<u32>(e, 0, 20); store<f64>(e, 0, 24);
+  }
+  e = tentry(at, <u32>ai);
+  const acount = <u32>(<i32>load<u32>(e, 16) + delta);
+  store<u32>(e, acount, 16);
+  store<f64>(e, load<f64>(e, 24) + (delta > 0 ? size : -size), 24);
+  // A stack disappears with its last allocation.
+  if (acount == 0) tremove(at, <u32>ai);
+  return true;
+}
+
+function removeAt(idx: u32): void {
+  const t = tdesc(T_LIVE);
+  const e = tentry(t, idx);
+  const owner = load<u32>(e, 8);
+  const stack = load<u32>(e, 20);
+  const size = load<f64>(e, 24);
+  tremove(t, idx);
+  hook(HOOK_LIVE_REMOVE);
+  hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) - 1);
+  adjust(owner, stack, size, -1);
+}
+
+/** Immediate (non-deferred) allocation. Returns 1 tracked, 0 ignored (empty stack), -1 no memory. */
+export function liveAllocNow(owner: u32, lo: u32, hi: u32, size: f64, stack: u32, time: f64): i32 {
+  if (stack == 0) { hinc(LIVE_EMPTY_STACK); return 0; }
+  // Reserve first so that a failure leaves every table as it was.
+  if (!liveReserve(1)) return -1;
+  const old = liveFind(owner, lo, hi);
+  if (old >= 0) {
+    // An address allocated twice without a free in between: the newer allocation wins.
+    hinc(LIVE_CONFLICTS);
+    removeAt(<u32>old);
+  }
+  const t = tdesc(T_LIVE);
+  const idx = tappend(t, liveHash(owner, lo, hi));
+  const e = tentry(t, <u32>idx);
+  store<u32>(e, owner, 8); store<u32>(e, lo, 12); store<u32>(e, hi, 16); store<u32>(e, stack, 20);
+  store<f64>(e, size, 24); store<f64>(e, time, 32);
+  hook(HOOK_LIVE_INSERT);
+  hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + 1);
+  adjust(owner, stack, size, 1);
+  return 1;
+}
+
+/** Immediate free. Returns 1 freed, 0 unknown address (counted, never an error). */
+export function liveFreeNow(owner: u32, lo: u32, hi: u32): i32 {
+  const idx = liveFind(owner, lo, hi);
+  if (idx < 0) { hinc(LIVE_UNMATCHED); return 0; }
+  removeAt(<u32>idx);
+  return 1;
+}
+
+// --- deferral while exporting ---
+const PEND: usize = 40;
+
+function pend(kind: u32, owner: u32, lo: u32, hi: u32, stack: u32, size: f64, time: f64): i32 {
+  let count = hget(LIVE_PEND_COUNT);
+  let cap = hget(LIVE_PEND_CAP);
+  if (count == cap) {
+    const ncap: u32 = cap == 0 ? 256 : cap << 1;
+    const ptr = arenaAlloc(<usize>ncap * PEND);
+    if (ptr == 0) { hinc(LIVE_PEND_DROPPED); return -1; }
+    memory.copy(ptr, <usize>hget(LIVE_PEND_PTR), <usize>count * PEND);
+    hset(LIVE_PEND_PTR, <u32>ptr);
+    hset(LIVE_PEND_CAP, ncap);
+  }
+  const p = <usize>hget(LIVE_PEND_PTR) + <usize>count * PEND;
+  store<u32>(p, kind); store<u32>(p, owner, 4); store<u32>(p, lo, 8); store<u32>(p, hi, 12);
+  store<u32>(p, stack, 16); store<f64>(p, size, 24); store<f64>(p, time, 32);
+  hset(LIVE_PEND_COUNT, count + 1);
+  return 1;
+}
+
+export function liveAlloc(owner: u32, lo: u32, hi: u32, size: f64, stack: u32, time: f64): i32 {
+  if (hget(LIVE_EXPORTING) != 0) {
+    if (stack == 0) { hinc(LIVE_EMPTY_STACK); return 0; }
+    return pend(EV_ALLOC, owner, lo, hi, stack, size, time);
+  }
+  return liveAllocNow(owner, lo, hi, size, stack, time);
+}
+
+export function liveFree(owner: u32, lo: u32, hi: u32): i32 {
+  if (hget(LIVE_EXPORTING) != 0) return pend(EV_FREE, owner, lo, hi, 0, 0, 0);
+  return liveFreeNow(owner, lo, hi);
+}
+
+/** One allocator event. realloc/mremap: free(old) then alloc(new) in that order, even when the
+ *  address is unchanged; a zero new size is a free only; a zero old address frees nothing. */
+export function liveEvent(kind: u32, owner: u32, oldLo: u32, oldHi: u32, lo: u32, hi: u32, size: f64, stack: u32, time: f64): i32 {
+  switch (kind) {
+    case EV_ALLOC: case EV_MMAP_ANON: case EV_SHMAT:
+      return liveAlloc(owner, lo, hi, size, stack, time);
+    case EV_FREE: case EV_MUNMAP: case EV_SHMDT:
+      return liveFree(owner, lo, hi);
+    case EV_REALLOC: case EV_MREMAP: {
+      if (oldLo != 0 || oldHi != 0) liveFree(owner, oldLo, oldHi);
+      if (size == 0) return 1;
+      return liveAlloc(owner, lo, hi, size, stack, time);
+    }
+    case EV_MMAP_FILE: case EV_BRK:
+      return 0;
+    default:
+      return -2;
+  }
+}
+
+export function liveExportBegin(): void { hset(LIVE_EXPORTING, hget(LIVE_EXPORTING) + 1); }
+
+/** Closes an export; the last one to close applies deferred frees, then deferred allocations. */
+export function liveExportEnd(): void {
+  const open = hget(LIVE_EXPORTING);
+  if (open == 0) return;
+  hset(LIVE_EXPORTING, open - 1);
+  if (open > 1) return;
+  const n = hget(LIVE_PEND_COUNT);
+  const base = <usize>hget(LIVE_PEND_PTR);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i: u32 = 0; i < n; i++) {
+      const p = base + <usize>i * PEND;
+      const kind = load<u32>(p);
+      if (pass == 0 && kind == EV_FREE) liveFreeNow(load<u32>(p, 4), load<u32>(p, 8), load<u32>(p, 12));
+      if (pass == 1 && kind == EV_ALLOC) liveAllocNow(load<u32>(p, 4), load<u32>(p, 8), load<u32>(p, 12), load<f64>(p, 24), load<u32>(p, 16), load<f64>(p, 32));
+    }
+  }
+  hset(LIVE_PEND_COUNT, 0);
+}
+
+/** Removes every allocation of one owner; other owners' entries and totals are not touched. */
+export function liveClearOwner(owner: u32): u32 {
+  const t = tdesc(T_LIVE);
+  let removed: u32 = 0;
+  // Walking down: the entry moved into a hole comes from the end, which was already visited.
+  let i = tcount(t);
+  while (i > 0) {
+    i--;
+    if (load<u32>(tentry(t, i), 8) == owner) { removeAt(i); removed++; }
+  }
+  return removed;
+}
+
+/** tracked counter minus map size: 0 when consistent. */
+export function liveMismatch(): f64 { return hgetf(LIVE_TRACKED) - <f64>tcount(tdesc(T_LIVE)); }

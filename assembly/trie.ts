@@ -1,0 +1,36 @@
+// Interned sequences stored as a trie of parent links: stacks (items = frame ids, leaf last
+// pushed) and label sets (items = key/value string id pairs). Interning a child of a known
+// node is one hash lookup, so turning a V8 profile tree into stacks is O(nodes), and a
+// sequence is read back by following parents. Handles are index+1; 0 is the empty sequence.
+// Payload: +8 parent handle, +12 item a, +16 item b, +20 depth
+import { tdesc, thead, tentry, tappend, tcount } from "./table";
+import { combine, mix32 } from "./hash";
+
+export const TRIE_ENTRY_SIZE: u32 = 24;
+
+export function trieCount(t: usize): u32 { return tcount(t); }
+
+/** Handle of parent+(a,b); -1 when out of memory, -2 when parent is not a handle. */
+export function triePush(t: usize, parent: u32, a: u32, b: u32): i32 {
+  if (parent > tcount(t)) return -2;
+  const hash = combine(combine(mix32(parent), a), b);
+  let i = thead(t, hash);
+  while (i != 0) {
+    const e = tentry(t, i - 1);
+    if (load<u32>(e, 4) == hash && load<u32>(e, 8) == parent && load<u32>(e, 12) == a && load<u32>(e, 16) == b) return <i32>i;
+    i = load<u32>(e);
+  }
+  const depth: u32 = parent == 0 ? 1 : load<u32>(tentry(t, parent - 1), 20) + 1;
+  const idx = tappend(t, hash);
+  if (idx < 0) return -1;
+  const e = tentry(t, <u32>idx);
+  store<u32>(e, parent, 8); store<u32>(e, a, 12); store<u32>(e, b, 16); store<u32>(e, depth, 20);
+  return idx + 1;
+}
+
+// @ts-ignore: decorator
+@inline export function trieParent(t: usize, h: u32): u32 { return load<u32>(tentry(t, h - 1), 8); }
+// @ts-ignore: decorator
+@inline export function trieA(t: usize, h: u32): u32 { return load<u32>(tentry(t, h - 1), 12); }
+// @ts-ignore: decorator
+@inline export function trieDepth(t: usize, h: u32): u32 { return h == 0 ? 0 : load<u32>(tentry(t, h - 1), 20); }
