@@ -145,7 +145,7 @@ function stackFrames(h: u32, delta: i32): i64 {
       if (r == 0) bytes += <i64>FRAME_BYTES + frameStrings(f, 1);
     } else {
       store<u32>(u32at(tFrameRef, f), r - 1);
-      if (r == 1) bytes -= <i64>FRAME_BYTES + frameStrings(f, -1);
+      if (r == 1) bytes += frameStrings(f, -1) - <i64>FRAME_BYTES;
     }
     h = load<u32>(e, 8);
   }
@@ -394,7 +394,7 @@ function validate(src: usize, len: u32): i32 {
   if (version != SNAP_VERSION) return setError(ERR_SNAP_VERSION, version, SNAP_VERSION);
   if (load<u16>(src, 6) != 0) return setError(ERR_SNAP_FLAGS, <u32>load<u16>(src, 6), 0);
   const total = load<u32>(src, 8);
-  if (total < SNAP_HEADER + SNAP_CHECKSUM) return setError(ERR_SNAP_LENGTH, total, len);
+  if (total < SNAP_HEADER + SNAP_CHECKSUM) return setError(ERR_SNAP_LENGTH, 0, total);
   if (total > len) return setError(ERR_SNAP_TRUNCATED, len, total);
   if (total < len) return setError(ERR_SNAP_TRAILING, len - total, total);
   const bodyEnd = total - SNAP_CHECKSUM;
