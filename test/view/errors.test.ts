@@ -2,7 +2,7 @@
 // line on stderr that starts with "wasmprof view:" (no stack trace, nothing on stdout).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import t from 'tap';
 import { ViewInputError } from '../../sdk/view/errors.js';
 import { parseProfile } from '../../sdk/view/read-profile.js';
@@ -70,7 +70,7 @@ t.test('--help is not an error', async (t) => {
 t.test('every truncation of a profile is read or rejected cleanly', async (t) => {
   const inputs: Array<[string, Uint8Array]> = [
     ['hot.pb', hotRaw],
-    ['go-cpu.pb', (await import('node:zlib')).gunzipSync(readFileSync(fixture('go-cpu.pb.gz')))],
+    ['go-cpu.pb', gunzipSync(readFileSync(fixture('go-cpu.pb.gz')))],
     ['node.cpuprofile', readFileSync(fixture('node.cpuprofile'))],
   ];
   for (const [name, bytes] of inputs) {

@@ -1,6 +1,6 @@
 // `wasmprof view --top` must agree with a direct reading of the profile through pprof-format.
 import t from 'tap';
-import { decodeFixture, expectedTop, fixture, parseHuman, parseTop, runCli, sampleTypeIndex } from './helpers.js';
+import { decodeFixture, expectedTop, fixture, parseHuman, parseTop, runCli, sampleTypeIndex, stackNames } from './helpers.js';
 
 const pct = (part: number, total: number): number => Number(((part / total) * 100).toFixed(2));
 
@@ -66,7 +66,7 @@ t.test('--focus keeps only samples through a matching frame', async (t) => {
   let total = 0;
   let hotFlat = 0;
   for (const s of p.sample) {
-    const names = (await import('./helpers.js')).stackNames(p, s.locationId);
+    const names = stackNames(p, s.locationId);
     if (!names.includes('recurse')) continue;
     total += Number(s.value[wall]);
     if (names[0] === 'hotLoop') hotFlat += Number(s.value[wall]);
