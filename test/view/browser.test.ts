@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import t from 'tap';
 import { writeFlameGraphHtml } from '../../sdk/view/index.js';
-import { decodeFixture, fixture, root, runCli, sampleTypeIndex, stackNames } from './helpers.js';
+import { decodeFixture, fixture, root, runCli, sampleTypeIndex, stackNames } from '../fixtures/view/helpers.js';
 
 const dir = t.testdir({});
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];

@@ -6,7 +6,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import t from 'tap';
 import { ViewInputError } from '../../sdk/view/errors.js';
 import { parseProfile } from '../../sdk/view/read-profile.js';
-import { fixture, runCli } from './helpers.js';
+import { fixture, runCli } from '../fixtures/view/helpers.js';
 
 const dir = t.testdir({});
 const file = (name: string, content: Uint8Array | string): string => {

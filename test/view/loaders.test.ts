@@ -7,7 +7,7 @@ import { formatValue } from '../../sdk/view/format-value.js';
 import { renderFlameGraphHtml } from '../../sdk/view/html/write-flame-graph.js';
 import type { ProfileModel } from '../../sdk/view/model.js';
 import { parseProfile } from '../../sdk/view/read-profile.js';
-import { fixture } from './helpers.js';
+import { fixture } from '../fixtures/view/helpers.js';
 
 const load = (name: string): ProfileModel => parseProfile(readFileSync(fixture(name)), name);
 

@@ -1,6 +1,6 @@
 // `wasmprof view --top` must agree with a direct reading of the profile through pprof-format.
 import t from 'tap';
-import { decodeFixture, expectedTop, fixture, parseHuman, parseTop, runCli, sampleTypeIndex, stackNames } from './helpers.js';
+import { decodeFixture, expectedTop, fixture, parseHuman, parseTop, runCli, sampleTypeIndex, stackNames } from '../fixtures/view/helpers.js';
 
 const pct = (part: number, total: number): number => Number(((part / total) * 100).toFixed(2));
 
