@@ -18,9 +18,10 @@ button:disabled { opacity: .45; cursor: default; }
 #details { padding: 6px 16px; min-height: 2.1em; color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-variant-numeric: tabular-nums; }
 main { padding: 0 16px 16px; }
 #flamegraph { position: relative; width: 100%; min-height: 18px; }
-.frame { position: absolute; height: 17px; padding: 0 4px; border-radius: 2px; box-shadow: inset -1px 0 0 rgba(255,255,255,.55); overflow: hidden; white-space: nowrap; text-overflow: ellipsis; font: 11.5px/17px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; color: #1b1b1b; cursor: pointer; }
+.frame { position: absolute; height: 17px; padding: 0; border-radius: 2px; box-shadow: inset -1px 0 0 rgba(255,255,255,.55); overflow: hidden; white-space: nowrap; text-overflow: ellipsis; font: 11.5px/17px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; color: #1b1b1b; cursor: pointer; }
+.frame.labelled { padding: 0 4px; }
 .frame:hover { filter: brightness(1.08) saturate(1.15); outline: 1px solid rgba(0,0,0,.55); outline-offset: -1px; z-index: 1; }
-.frame[data-category=root] { background: #e7e3dc; color: #333; font-weight: 600; }
+.frame.root { background: #e7e3dc; color: #333; font-weight: 600; }
 .frame.ancestor { opacity: .55; }
 .frame.match { background: #d946ef !important; color: #fff; }
 #empty { color: var(--muted); padding: 24px 0; }

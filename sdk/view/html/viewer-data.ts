@@ -23,9 +23,50 @@ export interface ViewerData {
   initial: { profile: number; sampleType: number };
 }
 
-export function toViewerProfile(model: ProfileModel): ViewerProfile {
+/**
+ * Label keys with more distinct values than this (timestamps, span ids) are left out of the
+ * page: nobody filters by one of 50,000 values from a menu, and dropping them lets samples that
+ * differ only in such a label merge, which can shrink the page tenfold.
+ */
+export const MAX_LABEL_VALUES = 100;
+
+/** The model's samples re-keyed on the label sets the page keeps, merged where they now coincide. */
+function pageSamples(model: ProfileModel): { labelSets: Array<Array<[string, string]>>; samples: number[] } {
+  const distinct = new Map<string, Set<string>>();
+  for (const set of model.labelSets) {
+    for (const [k, v] of set) {
+      let values = distinct.get(k);
+      if (!values) distinct.set(k, (values = new Set()));
+      values.add(v);
+    }
+  }
+  const keep = (k: string): boolean => (distinct.get(k)?.size ?? 0) <= MAX_LABEL_VALUES;
+  const labelSets: Array<Array<[string, string]>> = [];
+  const setIndex = new Map<string, number>();
+  const remap = model.labelSets.map((set) => {
+    const kept = set.filter(([k]) => keep(k));
+    const key = JSON.stringify(kept);
+    let i = setIndex.get(key);
+    if (i === undefined) {
+      setIndex.set(key, (i = labelSets.length));
+      labelSets.push(kept);
+    }
+    return i;
+  });
+  const merged = new Map<string, number[]>();
+  for (const s of model.samples) {
+    const key = `${s.node}:${remap[s.labels]}`;
+    const row = merged.get(key);
+    if (row) s.values.forEach((v, i) => (row[2 + i] += v));
+    else merged.set(key, [s.node, remap[s.labels], ...s.values]);
+  }
   const samples: number[] = [];
-  for (const s of model.samples) samples.push(s.node, s.labels, ...s.values);
+  for (const row of merged.values()) for (const v of row) samples.push(v);
+  return { labelSets, samples };
+}
+
+export function toViewerProfile(model: ProfileModel): ViewerProfile {
+  const { labelSets, samples } = pageSamples(model);
   return {
     name: model.name,
     sampleTypes: model.sampleTypes.map((t) => ({ type: t.type, unit: t.unit })),
@@ -33,7 +74,7 @@ export function toViewerProfile(model: ProfileModel): ViewerProfile {
     frames: model.frames.map((f) => [f.name, f.file, f.line]),
     parent: model.tree.parent,
     frame: model.tree.frame,
-    labelSets: model.labelSets,
+    labelSets,
     samples,
   };
 }
