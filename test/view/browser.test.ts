@@ -39,7 +39,7 @@ function pathPercent(file: string, type: string, path: string[], keep: (labels: 
 }
 
 async function open(file: string): Promise<{ page: Page; requests: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 460 } });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 330 } });
   const requests: string[] = [];
   const errors: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
