@@ -161,15 +161,19 @@ export function checksum64(ptr: usize, len: u32): f64 {
 }
 
 // --- reading out ---
+// No managed allocations anywhere in the core (no arrays, no string building): the runtime's
+// allocator would hand out memory that the core's own arena also claims.
+function viewOf(out: usize, i: i32, table: usize): void {
+  const t = tdesc(table);
+  store<u32>(out + (<usize>i << 3), <u32>tentries(t));
+  store<u32>(out + (<usize>i << 3), tcount(t), 4);
+}
+
 /** Fills a block of u32 words describing every table (pointer, count pairs) and returns it. */
 export function tablesView(): usize {
   const out = HDR + READOUT;
-  const ts: StaticArray<u32> = [<u32>T_STRINGS, <u32>T_FRAMES, <u32>T_STACKS, <u32>T_LABELS, <u32>T_SAMPLES, <u32>T_LIVE, <u32>T_OWNERS, <u32>T_AGG];
-  for (let i = 0; i < 8; i++) {
-    const t = tdesc(<usize>ts[i]);
-    store<u32>(out + (<usize>i << 3), <u32>tentries(t));
-    store<u32>(out + (<usize>i << 3), tcount(t), 4);
-  }
+  viewOf(out, 0, T_STRINGS); viewOf(out, 1, T_FRAMES); viewOf(out, 2, T_STACKS); viewOf(out, 3, T_LABELS);
+  viewOf(out, 4, T_SAMPLES); viewOf(out, 5, T_LIVE); viewOf(out, 6, T_OWNERS); viewOf(out, 7, T_AGG);
   store<u32>(out, hget(SB_PTR), 64);
   return out;
 }

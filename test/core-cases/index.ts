@@ -6,5 +6,7 @@ import { cases as pool } from './pool.cases.js';
 import { cases as liveMap } from './live-map.cases.js';
 import { cases as lifecycle } from './lifecycle.cases.js';
 import { cases as corruption } from './corruption.cases.js';
+import { cases as snapshot } from './snapshot.cases.js';
+import { cases as fuzz } from './fuzz.cases.js';
 
-export const allCases: CoreCase[] = [...frameCache, ...tables, ...pool, ...liveMap, ...lifecycle, ...corruption];
+export const allCases: CoreCase[] = [...frameCache, ...tables, ...pool, ...liveMap, ...lifecycle, ...corruption, ...snapshot, ...fuzz];

@@ -27,6 +27,20 @@ function resetTime(c: Core, n: number, rounds: number): number {
 
 export const cases: CoreCase[] = [
   {
+    name: 'core.wasm imports nothing, and repeated readouts never disturb its state',
+    run(t, ctx) {
+      t.deepEqual(WebAssembly.Module.imports(ctx.module), [], 'release build: empty import section');
+      t.deepEqual(WebAssembly.Module.imports(ctx.debugModule).map((i) => `${i.module}.${i.name}`), ['env.checkpoint'], 'debug build: only the hook');
+      const c = newCore(ctx);
+      const s = stackOf(c, ['x']);
+      c.trackAlloc(1, 8, 8, s);
+      // A runtime allocator sharing memory with the arena once overwrote the header here.
+      for (let i = 0; i < 20_000; i++) c.raw.tablesView();
+      t.equal(c.stats().frameCache.capacity, 16384, 'configuration intact');
+      t.deepEqual(c.tables().owners(), [{ owner: 1, count: 1, bytes: 8 }]);
+    },
+  },
+  {
     name: 'reset: empties every structure and takes the same time for 1e3 and 1e6 entries',
     run(t, ctx) {
       const c = newCore(ctx, { maxMemoryBytes: 0 });
