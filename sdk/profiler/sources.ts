@@ -1,0 +1,67 @@
+// Where stacks come from. Two implementations produce the same shapes: the native bridge
+// (native-bridge/v8, C++ against the running Node's V8) and node:inspector (fallback, and the
+// only path in Deno). The shapes are those of the DevTools protocol, so the two paths are
+// interchangeable and produce equivalent profiles.
+
+/** A JavaScript frame as V8 reports it. Line and column numbers are 0-based. */
+export interface CallFrameInfo {
+  functionName: string;
+  url: string;
+  scriptId: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+export interface RawProfileNode {
+  id: number;
+  callFrame: CallFrameInfo;
+  children?: number[];
+  hitCount?: number;
+}
+
+/** One CPU-profiler period: a call tree plus the sequence of sampled node ids. Times in µs. */
+export interface RawCpuProfile {
+  nodes: RawProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+  /** CPU time used by the profiled thread during the period (µs), when the source can measure it. */
+  threadCpuMicros?: number;
+}
+
+export interface RawHeapNode {
+  id: number;
+  callFrame: CallFrameInfo;
+  selfSize: number;
+  children: RawHeapNode[];
+}
+
+/** Sampling heap profile: live sampled allocations as a tree (self sizes are already scaled
+ *  by V8 to estimate all bytes). */
+export interface RawHeapProfile {
+  head: RawHeapNode;
+  samples?: Array<{ size: number; nodeId: number; ordinal: number }>;
+}
+
+export interface CpuSource {
+  readonly kind: 'native' | 'inspector';
+  /** Starts sampling every `intervalMicros`. */
+  start(intervalMicros: number): Promise<void>;
+  /**
+   * Ends the current period and returns its profile. The next period's profile is started
+   * before the current one is stopped, so no samples are lost and the event loop is not
+   * stalled by a stop+start pair.
+   */
+  rotate(): Promise<RawCpuProfile>;
+  /** Stops for good and returns the last period. */
+  stop(): Promise<RawCpuProfile>;
+}
+
+export interface HeapSource {
+  readonly kind: 'native' | 'inspector';
+  start(intervalBytes: number, stackDepth: number): Promise<void>;
+  /** The currently live sampled allocations. */
+  profile(): Promise<RawHeapProfile>;
+  stop(): Promise<void>;
+}
