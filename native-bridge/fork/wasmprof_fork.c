@@ -48,7 +48,8 @@
  *
  * Limits: the epoch stamp in ring words is 24 bits wide and positions are 40 bits (compared
  * modulo 2^40), so a lineage of 16 million nested forks would wrap the stamp. Handlers point into
- * this shared object: it must never be dlclose()d (neither Node nor Deno unloads addons).
+ * this shared object; glibc ties the registration to it (__register_atfork with __dso_handle) and
+ * drops it at dlclose, and neither Node nor Deno unloads addons anyway.
  */
 #define _POSIX_C_SOURCE 200809L
 
