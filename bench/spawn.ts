@@ -1,11 +1,12 @@
 // Spawn latency with vs without the fork-safety addon loaded, both sides in one run.
 //
 // Run (from the repository root, after `node native-bridge/build.mjs`):
-//   node --import ./test/helpers/ts-loader.mjs bench/spawn.ts [spawnsPerSide] [roundSize]
+//   node --import ./test/helpers/ts-loader.mjs bench/spawn.ts [spawnsPerSide] [roundSize] [control]
 // or, without that loader, with tap's TypeScript loader (a devDependency):
 //   node --import @tapjs/typescript/import bench/spawn.ts [spawnsPerSide] [roundSize] [control]
-// Defaults: 2000 spawns per side in rounds of 100. A third argument `control` runs the same
-// bench with the addon loaded on neither side (an A/A run): its ratio shows the noise floor.
+// Defaults: 3000 spawns per side in rounds of 20 (short rounds follow drift in machine load
+// best; rounds of 100 left a few percent of order noise in p50 here). `control` runs the same
+// bench with the addon loaded on neither side (an A/A run): its ratio is the noise floor.
 //
 // Why this is fair: the addon's atfork handlers run in every process that loaded it, at every
 // spawn, so the comparison is between two processes that differ only in that. This script starts
@@ -22,8 +23,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ADDON = join(ROOT, 'native-bridge', 'fork', 'build', 'Release', 'wasmprof_fork.node');
-const PER_SIDE = Number(process.argv[2] ?? 2000);
-const ROUND = Number(process.argv[3] ?? 100);
+const PER_SIDE = Number(process.argv[2] ?? 3000);
+const ROUND = Number(process.argv[3] ?? 20);
 const CONTROL = process.argv[4] === 'control';
 
 // The child: plain ESM, identical for both sides except the require() of the addon.
