@@ -7,7 +7,7 @@ import { HDR, ABORT_SLOT, READOUT, LC_ERROR, LC_ERROR_DETAIL, LC_ERROR_DETAIL2, 
          SB_PTR, SB_USED, CFG_LRU_CAP, LRU_HITS, LRU_MISSES, LRU_EVICTIONS, LRU_UPDATES, LIVE_TRACKED, LIVE_CONFLICTS,
          LIVE_UNMATCHED, LIVE_EMPTY_STACK, LIVE_PEND_DROPPED, LIVE_PEND_COUNT, LIVE_EXPORTING, POOL_IDLE_COUNT, POOL_OUT,
          POOL_CREATED, POOL_DISCARDED, POOL_DENIED, DROP_NO_MEMORY, DROP_ABANDONED, DROP_STALE_KEY, DROP_TOO_DEEP,
-         BUMP, LC_RESETS, LC_PID, LC_STATE, LC_SAMPLER_STARTS, LC_WAS_RUNNING_AT_FORK, LC_IN_FORK, THR_COUNT,
+         BUMP, IO_STAGE_PTR, IO_STAGE_CAP, LC_RESETS, LC_PID, LC_STATE, LC_SAMPLER_STARTS, LC_WAS_RUNNING_AT_FORK, LC_IN_FORK, THR_COUNT,
          SNAP_CLEARED, SNAP_DROPPED_OWNERS, SNAP_DROPPED_STACKS, LC_SAMPLING_GEN, LC_STARTED_EVER, IO_OUT_PTR,
          hget, hgetf, hset, setError } from "./layout";
 import { tdesc, tcount, tentries } from "./table";
@@ -22,6 +22,7 @@ import { captureCommit as commitCapture } from "./capture";
 import * as live from "./livemap";
 import { samplerSample as sampleDecision } from "./sampler";
 import * as snap from "./snapshot";
+import { region } from "./io";
 import "./abort";
 
 const MAX_EXACT: f64 = 9007199254740992;
@@ -147,6 +148,9 @@ export function snapshotMeasure(budget: u32): f64 {
   const r = checkReady(); if (r < 0) return <f64>r;
   return <f64>snap.plan(budget);
 }
+/** A persistent region of at least `size` bytes where the host stages strings for one call
+ *  (stringIntern, frameStore). Valid until the next call that may allocate. */
+export function stagingBuffer(size: u32): usize { return lc.configured() ? region(IO_STAGE_PTR, IO_STAGE_CAP, size) : 0; }
 export function snapshotOutput(): usize { return <usize>hget(IO_OUT_PTR); }
 export function snapshotInput(len: u32): usize { return lc.configured() ? snap.inputBuffer(len) : 0; }
 export function snapshotRestore(len: u32): i32 {

@@ -117,6 +117,10 @@ export const READOUT: usize = 944;         // table view block filled by tables_
 export const READOUT_WORDS: u32 = 16;
 export const POOL_OUT_LIST: usize = 1024;  // MAX_BUFFERS_OUT pointers of buffers handed out (0 = free slot)
 export const MAX_BUFFERS_OUT: u32 = 32;
+export const IO_STAGE_PTR: usize = 1152;   // host-side string staging for frameStore/stringIntern
+export const IO_STAGE_CAP: usize = 1156;
+export const IO_ACC_PTR: usize = 1160;     // restore accumulators
+export const IO_ACC_CAP: usize = 1164;
 export const HDR_SIZE: usize = 1280;
 
 export const CONFIGURED_MAGIC: u32 = 0x57505246;

@@ -35,7 +35,7 @@ export const EV_SHMDT: u32 = 9;      // detach: a free
 export const EV_BRK: u32 = 10;       // ignored: malloc's own events already count what brk backs
 
 // @ts-ignore: decorator
-@inline function liveHash(owner: u32, lo: u32, hi: u32): u32 { return combine(combine(mix32(owner), lo), hi); }
+@inline export function liveHash(owner: u32, lo: u32, hi: u32): u32 { return combine(combine(mix32(owner), lo), hi); }
 // @ts-ignore: decorator
 @inline function aggHash(owner: u32, stack: u32): u32 { return combine(mix32(owner ^ 0x5bd1e995), stack); }
 
@@ -80,39 +80,48 @@ export function liveReserve(n: u32): bool {
   return treserve(tdesc(T_LIVE), n) && treserve(tdesc(T_AGG), n) && treserve(tdesc(T_OWNERS), n);
 }
 
-function adjust(owner: u32, stack: u32, size: f64, delta: i32): bool {
-  // Owner totals.
+/** Adds `count` allocations totalling `bytes` to an owner's totals (negative to remove); the
+ *  owner disappears when nothing of it is live. False if a removal names an unknown owner. */
+export function ownerAdd(owner: u32, count: i32, bytes: f64): bool {
   const ot = tdesc(T_OWNERS);
   let oi = ownerFind(owner);
   if (oi < 0) {
-    if (delta < 0) return false;
+    if (count < 0) return false;
     oi = tappend(ot, mix32(owner));
     if (oi < 0) return false;
-    const e = tentry(ot, <u32>oi);
-    store<u32>(e, owner, 8); store<u32>(e, 0, 12); store<f64>(e, 0, 16);
+    const n = tentry(ot, <u32>oi);
+    store<u32>(n, owner, 8); store<u32>(n, 0, 12); store<f64>(n, 0, 16);
   }
-  let e = tentry(ot, <u32>oi);
-  const ocount = <u32>(<i32>load<u32>(e, 12) + delta);
-  store<u32>(e, ocount, 12);
-  store<f64>(e, load<f64>(e, 16) + (delta > 0 ? size : -size), 16);
-  if (ocount == 0) tremove(ot, <u32>oi);
-  // Per-stack aggregate.
+  const e = tentry(ot, <u32>oi);
+  const c = <u32>(<i32>load<u32>(e, 12) + count);
+  store<u32>(e, c, 12);
+  store<f64>(e, load<f64>(e, 16) + bytes, 16);
+  if (c == 0) tremove(ot, <u32>oi);
+  return true;
+}
+
+/** Same for the (owner, stack) aggregate: a stack disappears with its last allocation. */
+export function aggAdd(owner: u32, stack: u32, count: i32, bytes: f64): bool {
   const at = tdesc(T_AGG);
   let ai = aggFind(owner, stack);
   if (ai < 0) {
-    if (delta < 0) return false;
+    if (count < 0) return false;
     ai = tappend(at, aggHash(owner, stack));
     if (ai < 0) return false;
-    e = tentry(at, <u32>ai);
-    store<u32>(e, owner, 8); store<u32>(e, stack, 12); store<u32>(e, 0, 16); store<u32>(e, 0, 20); store<f64>(e, 0, 24);
+    const n = tentry(at, <u32>ai);
+    store<u32>(n, owner, 8); store<u32>(n, stack, 12); store<u32>(n, 0, 16); store<u32>(n, 0, 20); store<f64>(n, 0, 24);
   }
-  e = tentry(at, <u32>ai);
-  const acount = <u32>(<i32>load<u32>(e, 16) + delta);
-  store<u32>(e, acount, 16);
-  store<f64>(e, load<f64>(e, 24) + (delta > 0 ? size : -size), 24);
-  // A stack disappears with its last allocation.
-  if (acount == 0) tremove(at, <u32>ai);
+  const e = tentry(at, <u32>ai);
+  const c = <u32>(<i32>load<u32>(e, 16) + count);
+  store<u32>(e, c, 16);
+  store<f64>(e, load<f64>(e, 24) + bytes, 24);
+  if (c == 0) tremove(at, <u32>ai);
   return true;
+}
+
+function adjust(owner: u32, stack: u32, size: f64, delta: i32): bool {
+  const bytes = delta > 0 ? size : -size;
+  return ownerAdd(owner, delta, bytes) && aggAdd(owner, stack, delta, bytes);
 }
 
 function removeAt(idx: u32): void {

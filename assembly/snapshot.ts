@@ -14,15 +14,15 @@
 // width on purpose: dropping stacks under a budget must not change the size of the entries
 // that point at them, so the size model stays exact while the budget algorithm runs.
 import { T_STACKS, T_FRAMES, T_LIVE, T_OWNERS, T_AGG, IO_TMP_PTR, IO_TMP_CAP, IO_OUT_PTR, IO_OUT_CAP,
-         IO_IN_PTR, IO_IN_CAP, LIVE_EXPORTING, SNAP_CLEARED, SNAP_DROPPED_OWNERS, SNAP_DROPPED_STACKS, SNAP_OUT_LEN,
+         IO_IN_PTR, IO_IN_CAP, IO_ACC_PTR, IO_ACC_CAP, LIVE_EXPORTING, LIVE_CONFLICTS, LIVE_TRACKED, hinc, hgetf, SNAP_CLEARED, SNAP_DROPPED_OWNERS, SNAP_DROPPED_STACKS, SNAP_OUT_LEN,
          ERR_NO_MEMORY, ERR_SNAP_TRUNCATED, ERR_SNAP_MAGIC, ERR_SNAP_VERSION, ERR_SNAP_CHECKSUM, ERR_SNAP_TRAILING,
          ERR_SNAP_LENGTH, ERR_SNAP_COUNT, ERR_SNAP_INDEX, ERR_SNAP_VARINT, ERR_SNAP_FLAGS, ERR_SNAP_DUP_OWNER,
          ERR_SNAP_BUDGET, ERR_SNAP_DEPTH, ERR_LIVE_EXPORTING, hget, hset, hsetf, setError } from "./layout";
-import { tdesc, tentry, tcount, treserve } from "./table";
+import { tdesc, tentry, tcount, treserve, tappend } from "./table";
 import { stringCount, stringPtr, stringLen, stringIntern, stringReserve } from "./strings";
 import { frameIntern, frameCount } from "./frames";
 import { triePush } from "./trie";
-import { liveAllocNow, liveReserve, ownerFind } from "./livemap";
+import { liveAllocNow, liveReserve, ownerFind, liveFind, liveHash, ownerAdd, aggAdd } from "./livemap";
 import { region } from "./io";
 import { sortByKey } from "./sort";
 
@@ -489,6 +489,67 @@ function sortU32(p: usize, n: u32): void {
   }
 }
 
+/**
+ * Restore into an empty live map (the recycle and restart case), at about one hash insert per
+ * entry: per-owner totals and per-(owner, stack) aggregates are summed in flat arrays indexed
+ * by stack handle and written once per owner, instead of being looked up for every entry.
+ * Owners are unique (validated); an address repeated within an owner replaces the earlier one
+ * and counts as a conflict, exactly as the general path would.
+ */
+function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize): void {
+  // acc was sized by restore() for every stack that can exist after interning.
+  const nS = tcount(tdesc(T_STACKS));
+  const cnt = acc, bytes = (acc + (<usize>nS << 2) + 7) & ~7, touched = bytes + (<usize>nS << 3), flag = touched + (<usize>nS << 2);
+  memory.fill(cnt, 0, <usize>nS << 2);
+  memory.fill(bytes, 0, <usize>nS << 3);
+  memory.fill(flag, 0, <usize>nS);
+  const lt = tdesc(T_LIVE);
+  let p = vOwnerPos;
+  let tracked: f64 = 0;
+  for (let i: u32 = 0; i < vOwners; i++) {
+    const owner = load<u32>(p), n = load<u32>(p, 4);
+    p += 8;
+    let nt: u32 = 0, ocount: i32 = 0;
+    let obytes: f64 = 0;
+    for (let k: u32 = 0; k < n; k++) {
+      p = getVar(p, end); const addr = varOut;
+      p = getVar(p, end); const size = <f64>varOut;
+      p = getVar(p, end); const time = <f64>(unzigzag(varOut) + base);
+      const h = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
+      p += 4;
+      const lo = <u32>addr, hi = <u32>(addr >>> 32);
+      const old = liveFind(owner, lo, hi);
+      let e: usize;
+      if (old >= 0) {
+        hinc(LIVE_CONFLICTS);
+        e = tentry(lt, <u32>old);
+        const oh = load<u32>(e, 20) - 1, osize = load<f64>(e, 24);
+        store<u32>(cnt + (<usize>oh << 2), load<u32>(cnt + (<usize>oh << 2)) - 1);
+        store<f64>(bytes + (<usize>oh << 3), load<f64>(bytes + (<usize>oh << 3)) - osize);
+        ocount--; obytes -= osize;
+      } else {
+        e = tentry(lt, <u32>tappend(lt, liveHash(owner, lo, hi)));
+        store<u32>(e, owner, 8); store<u32>(e, lo, 12); store<u32>(e, hi, 16);
+        tracked += 1;
+      }
+      store<u32>(e, h, 20); store<f64>(e, size, 24); store<f64>(e, time, 32);
+      const s = h - 1;
+      if (load<u8>(flag + s) == 0) { store<u8>(flag + s, 1); store<u32>(touched + (<usize>nt << 2), s); nt++; }
+      store<u32>(cnt + (<usize>s << 2), load<u32>(cnt + (<usize>s << 2)) + 1);
+      store<f64>(bytes + (<usize>s << 3), load<f64>(bytes + (<usize>s << 3)) + size);
+      ocount++; obytes += size;
+    }
+    if (ocount > 0) ownerAdd(owner, ocount, obytes);
+    for (let j: u32 = 0; j < nt; j++) {
+      const s = load<u32>(touched + (<usize>j << 2));
+      const c = load<u32>(cnt + (<usize>s << 2));
+      if (c > 0) aggAdd(owner, s + 1, <i32>c, load<f64>(bytes + (<usize>s << 3)));
+      store<u32>(cnt + (<usize>s << 2), 0); store<f64>(bytes + (<usize>s << 3), 0); store<u8>(flag + s, 0);
+    }
+  }
+  hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + tracked);
+}
+
 /** Region the host writes a snapshot of `len` bytes into before calling restore. */
 export function inputBuffer(len: u32): usize { return region(IO_IN_PTR, IO_IN_CAP, len); }
 
@@ -503,7 +564,9 @@ export function restore(len: u32): i32 {
   if (v < 0) return v;
   // Reserve everything first: after this point no insert can fail, so no partial restore.
   const maps = region(IO_TMP_PTR, IO_TMP_CAP, (vStrings + vFrames + vStacks) << 2);
-  if (maps == 0) return setError(ERR_NO_MEMORY, 0, 0);
+  const accStacks = tcount(tdesc(T_STACKS)) + vDepthSum;
+  const acc = tcount(tdesc(T_LIVE)) == 0 ? region(IO_ACC_PTR, IO_ACC_CAP, accStacks * 17 + 16) : 1;
+  if (maps == 0 || acc == 0) return setError(ERR_NO_MEMORY, 0, 0);
   if (!stringReserve(vStrings + 1, vStringBytes) || !treserve(tdesc(T_FRAMES), vFrames) ||
       !treserve(tdesc(T_STACKS), vDepthSum) || !liveReserve(vEntries)) return setError(ERR_NO_MEMORY, 0, 0);
   const strMap = maps, frameMap = maps + (<usize>vStrings << 2), stackMap = frameMap + (<usize>vFrames << 2);
@@ -534,17 +597,21 @@ export function restore(len: u32): i32 {
   }
   const base = load<i64>(src, 12);
   const end = src + len - SNAP_CHECKSUM;
-  p = vOwnerPos;
-  for (let i: u32 = 0; i < vOwners; i++) {
-    const owner = load<u32>(p), n = load<u32>(p, 4);
-    p += 8;
-    for (let k: u32 = 0; k < n; k++) {
-      p = getVar(p, end); const addr = varOut;
-      p = getVar(p, end); const size = <f64>varOut;
-      p = getVar(p, end); const time = <f64>(unzigzag(varOut) + base);
-      const stack = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
-      p += 4;
-      liveAllocNow(owner, <u32>addr, <u32>(addr >>> 32), size, stack, time);
+  if (tcount(tdesc(T_LIVE)) == 0) restoreIntoEmpty(base, end, stackMap, acc);
+  else {
+    // Merging into a live map that already holds entries: the general path, one event each.
+    p = vOwnerPos;
+    for (let i: u32 = 0; i < vOwners; i++) {
+      const owner = load<u32>(p), n = load<u32>(p, 4);
+      p += 8;
+      for (let k: u32 = 0; k < n; k++) {
+        p = getVar(p, end); const addr = varOut;
+        p = getVar(p, end); const size = <f64>varOut;
+        p = getVar(p, end); const time = <f64>(unzigzag(varOut) + base);
+        const stack = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
+        p += 4;
+        liveAllocNow(owner, <u32>addr, <u32>(addr >>> 32), size, stack, time);
+      }
     }
   }
   return <i32>vEntries;

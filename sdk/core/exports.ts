@@ -41,6 +41,7 @@ export interface CoreExports {
   samplerSample(size: number): number;
   snapshotEncode(budget: number): number;
   snapshotMeasure(budget: number): number;
+  stagingBuffer(size: number): number;
   snapshotOutput(): number;
   snapshotInput(len: number): number;
   snapshotRestore(len: number): number;

@@ -1,0 +1,209 @@
+// The core's hot paths against idiomatic plain JavaScript (bench/js-baselines.ts), both sides
+// in one process, alternated over several rounds; prints medians and ratios (never trust one
+// absolute time on these machines). Run: npm run bench:core   (WASMPROF_BENCH_SCALE=0.2 for a quick run)
+import { Core } from '../sdk/core.js';
+import { JsLru, JsSamples, JsLiveMap, type JsFrame } from './js-baselines.js';
+
+const scale = Number(process.env.WASMPROF_BENCH_SCALE ?? '1');
+const ROUNDS = 5;
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) console.warn('bench: run with --expose-gc for memory numbers (npm run bench:core does)');
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(1)} ms`);
+const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+const rows: string[][] = [];
+const memRows: string[][] = [];
+const targets: string[] = [];
+function report(op: string, coreMs: number, jsMs: number, unit = ''): void {
+  rows.push([op, fmt(coreMs) + unit, fmt(jsMs) + unit, `${(jsMs / coreMs).toFixed(2)}x`]);
+}
+function heapUsed(): number { gc?.(); gc?.(); return process.memoryUsage().heapUsed; }
+
+/** Runs the two sides alternately, fresh state each round; returns median ms of each. */
+function duel(setupCore: () => () => void, setupJs: () => () => void): [number, number] {
+  const c: number[] = [], j: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [setup, out] of (r % 2 ? [[setupJs, j], [setupCore, c]] : [[setupCore, c], [setupJs, j]]) as Array<[() => () => void, number[]]>) {
+      const fn = setup();
+      const t0 = performance.now();
+      fn();
+      out.push(performance.now() - t0);
+    }
+  }
+  return [median(c), median(j)];
+}
+
+const module = (await Core.create()).module;
+const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxMemoryBytes: 0, seed: 1 });
+
+// --- 1. frame cache: lookup, store on miss (skewed working set, ~90% hits) ---
+{
+  const N = Math.round(2_000_000 * scale), W = 20_000, CAP = 16_384;
+  const r = rng(1);
+  const keys = Int32Array.from({ length: N }, () => (r() < 0.8 ? Math.floor(r() * 2000) : Math.floor(r() * W)));
+  const frames: JsFrame[] = Array.from({ length: W }, (_, i) => ({ name: `function_${i % 5000}`, file: `/srv/app/module_${i % 300}.js`, line: i % 2000, column: i % 80 }));
+  const [c, j] = duel(
+    () => { const core = newCore(); return () => { for (let i = 0; i < N; i++) { const k = keys[i]; if (core.lookupFrame(k, 0) < 0) core.storeFrame(k, 0, { ...frames[k], mapping: '' }); } }; },
+    () => { const lru = new JsLru(CAP); return () => { for (let i = 0; i < N; i++) { const k = keys[i]; if (lru.lookup(k) < 0) lru.store(k, frames[k]); } }; },
+  );
+  report(`frame cache lookup/store x${N}`, c, j);
+  const core = newCore(); const lru = new JsLru(CAP);
+  const before = heapUsed();
+  for (let i = 0; i < N; i++) { const k = keys[i]; if (lru.lookup(k) < 0) lru.store(k, frames[k]); }
+  const jsBytes = heapUsed() - before;
+  for (let i = 0; i < N; i++) { const k = keys[i]; if (core.lookupFrame(k, 0) < 0) core.storeFrame(k, 0, { ...frames[k], mapping: '' }); }
+  const hit = core.stats().frameCache.hitRate;
+  memRows.push(['frame cache + frames', mib(core.stats().arenaBytes), mib(jsBytes), `${(jsBytes / core.stats().arenaBytes).toFixed(2)}x`, `hit rate ${(hit * 100).toFixed(0)}%`]);
+}
+
+// --- 2. sample aggregation ---
+{
+  const N = Math.round(2_000_000 * scale), STACKS = 5000;
+  const r = rng(2);
+  const picks = Int32Array.from({ length: N }, () => Math.floor(r() * STACKS));
+  const labelPicks = Int32Array.from({ length: N }, () => Math.floor(r() * 8));
+  const [c, j] = duel(
+    () => {
+      const core = newCore();
+      const f = core.internFrame({ name: 'f', file: 'a.js', mapping: '', line: 1, column: 1 });
+      const stacks = Array.from({ length: STACKS }, (_, i) => core.internStack(Array.from({ length: 1 + (i % 20) }, () => f).concat([core.internFrame({ name: `r${i}`, file: '', mapping: '', line: 0, column: 0 })])));
+      const labels = Array.from({ length: 8 }, (_, i) => core.internLabels({ route: `/r${i}` }));
+      return () => { for (let i = 0; i < N; i++) core.addSample(0, stacks[picks[i]], labels[labelPicks[i]], 1, 10_000_000); };
+    },
+    () => { const s = new JsSamples(); return () => { for (let i = 0; i < N; i++) s.add(picks[i] + 1, labelPicks[i], 1, 10_000_000); }; },
+  );
+  report(`sample add x${N}`, c, j);
+}
+
+// --- 3. live map: track/untrack with ~200k live ---
+{
+  const N = Math.round(1_000_000 * scale), LIVE = Math.round(200_000 * scale);
+  const r = rng(3);
+  const sizes = Int32Array.from({ length: N }, () => 16 + Math.floor(r() * 4096));
+  const stackPick = Int32Array.from({ length: N }, () => 1 + Math.floor(r() * 1000));
+  let coreLive = 0, jsLive = 0;
+  const [c, j] = duel(
+    () => {
+      const core = newCore();
+      const f = core.internFrame({ name: 'alloc', file: 'a.js', mapping: '', line: 1, column: 1 });
+      let h = 0; for (let i = 0; i < 1000; i++) h = core.pushStack(h, f);
+      return () => {
+        for (let i = 0; i < N; i++) {
+          core.trackAlloc(1 + (i & 3), 0x10000 + i * 64, sizes[i], stackPick[i], i);
+          if (i >= LIVE) core.trackFree(1 + ((i - LIVE) & 3), 0x10000 + (i - LIVE) * 64);
+        }
+        coreLive = core.stats().live.entries;
+      };
+    },
+    () => {
+      const m = new JsLiveMap();
+      return () => {
+        for (let i = 0; i < N; i++) {
+          m.alloc(1 + (i & 3), 0x10000 + i * 64, sizes[i], stackPick[i], i);
+          if (i >= LIVE) m.free(1 + ((i - LIVE) & 3), 0x10000 + (i - LIVE) * 64);
+        }
+        jsLive = m.size;
+      };
+    },
+  );
+  report(`track+untrack x${N} (${coreLive}/${jsLive} live)`, c, j);
+}
+
+// --- 4. memory and snapshot of 1e6 live allocations ---
+{
+  const N = Math.round(1_000_000 * scale);
+  const r = rng(4);
+  const core = newCore();
+  const f = core.internFrame({ name: 'alloc', file: 'a.js', mapping: '', line: 1, column: 1 });
+  const stacks: number[] = [];
+  for (let i = 0; i < 1000; i++) stacks.push(core.internStack([core.internFrame({ name: `leaf_${i}`, file: `/srv/m${i % 50}.js`, mapping: '', line: i, column: 3 }), f]));
+  const js = new JsLiveMap();
+  const beforeJs = heapUsed();
+  const data: Array<[number, number, number, number, number]> = [];
+  for (let i = 0; i < N; i++) data.push([1 + (i & 3), 0x7f0000000000 + i * 48, 16 + Math.floor(r() * 2048), Math.floor(r() * 1000), 1_700_000_000_000 + i]);
+  const dataBytes = heapUsed() - beforeJs;
+  const b2 = heapUsed();
+  for (const [o, a, s, st, t] of data) js.alloc(o, a, s, st + 1, t);
+  const jsBytes = heapUsed() - b2;
+  const arena0 = core.stats().arenaBytes;
+  for (const [o, a, s, st, t] of data) core.trackAlloc(o, a, s, stacks[st], t);
+  const coreBytes = core.stats().arenaBytes - arena0;
+  memRows.push([`live map, ${N} allocations`, mib(coreBytes), mib(jsBytes), `${(jsBytes / coreBytes).toFixed(2)}x`, `(input array ${mib(dataBytes)} excluded)`]);
+
+  const names = (s: number) => [`leaf_${s - 1}`, 'alloc'];
+  const times = { coreEnc: [] as number[], coreDec: [] as number[], jsonEnc: [] as number[], jsonDec: [] as number[], packEnc: [] as number[], packDec: [] as number[] };
+  let snapBytes = 0, jsonBytes = 0, packBytes = 0;
+  for (let round = 0; round < 3; round++) {
+    let t0 = performance.now();
+    const snap = core.encodeSnapshot(0);
+    times.coreEnc.push(performance.now() - t0);
+    snapBytes = snap.bytes.length;
+    const fresh = newCore();
+    t0 = performance.now();
+    fresh.restoreSnapshot(snap.bytes);
+    times.coreDec.push(performance.now() - t0);
+    if (fresh.stats().live.entries !== N) throw new Error('restore lost entries');
+    t0 = performance.now();
+    const json = js.toJson(names);
+    times.jsonEnc.push(performance.now() - t0);
+    jsonBytes = json.length;
+    t0 = performance.now();
+    JsLiveMap.fromJson(json);
+    times.jsonDec.push(performance.now() - t0);
+    t0 = performance.now();
+    const packed = js.toPacked();
+    times.packEnc.push(performance.now() - t0);
+    packBytes = packed.length;
+    t0 = performance.now();
+    JsLiveMap.fromPacked(packed);
+    times.packDec.push(performance.now() - t0);
+  }
+  report(`snapshot encode, ${N} live (core ${mib(snapBytes)} vs JSON ${mib(jsonBytes)})`, median(times.coreEnc), median(times.jsonEnc));
+  report(`snapshot decode, ${N} live (vs JSON)`, median(times.coreDec), median(times.jsonDec));
+  report(`snapshot encode (vs hand-packed JS, ${mib(packBytes)})`, median(times.coreEnc), median(times.packEnc));
+  report(`snapshot decode (vs hand-packed JS)`, median(times.coreDec), median(times.packDec));
+  targets.push(`snapshot of ${N} live allocations: encode ${fmt(median(times.coreEnc))}, decode ${fmt(median(times.coreDec))} (target < 100 ms each)`);
+}
+
+// --- 5. reset time vs size ---
+{
+  const out: string[] = [];
+  for (const n of [1_000, 100_000, 1_000_000]) {
+    const core = newCore();
+    const f = core.internFrame({ name: 'x', file: '', mapping: '', line: 0, column: 0 });
+    const s = core.internStack([f]);
+    const samples: number[] = [];
+    let jsClear = 0;
+    for (let r = 0; r < 3; r++) {
+      for (let i = 0; i < n; i++) core.raw.liveAlloc(1, i * 16, 0, 16, s, 0);
+      const t0 = performance.now();
+      core.reset();
+      samples.push(performance.now() - t0);
+      const m = new Map<number, number>();
+      for (let i = 0; i < n; i++) m.set(i * 16, i);
+      const t1 = performance.now();
+      m.clear();
+      jsClear = performance.now() - t1;
+    }
+    out.push(`${n.toExponential(0)} entries: core reset ${fmt(median(samples))}, JS Map.clear ${fmt(jsClear)}`);
+  }
+  targets.push(`reset: ${out.join('; ')}`);
+}
+
+
+
+
+const pad = (cells: string[], w: number[]) => cells.map((c, i) => c.padEnd(w[i])).join('  ');
+console.log(`\nwasmprof bench/core — Node ${process.version}, ${ROUNDS} alternating rounds, medians (scale ${scale})\n`);
+const w = [62, 12, 12, 9];
+console.log(pad(['operation', 'core', 'plain JS', 'speedup'], w));
+for (const r of rows) console.log(pad(r, w));
+console.log(`\n${pad(['memory held', 'core', 'plain JS', 'JS/core'], [36, 12, 12, 9])}`);
+for (const r of memRows) console.log(pad(r, [36, 12, 12, 9, 20]));
+console.log('');
+for (const t of targets) console.log(t);
