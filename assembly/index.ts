@@ -81,6 +81,15 @@ export function lruStore(keyLo: u32, keyHi: u32, frame: u32): i32 {
   if (frame >= tcount(tdesc(T_FRAMES))) return setError(ERR_BAD_HANDLE, frame, 0);
   return cacheStore(keyLo, keyHi, frame) ? 1 : setError(ERR_NO_MEMORY, 0, 0);
 }
+/** Batch lookup: n (lo, hi) u32 pairs at ptr; each pair's lo word is replaced by frame id + 1
+ *  (0 = miss). One boundary crossing for a whole profile's worth of keys. */
+export function lruLookupBatch(ptr: usize, n: u32): void {
+  if (!lc.configured()) return;
+  for (let i: u32 = 0; i < n; i++) {
+    const p = ptr + (<usize>i << 3);
+    store<u32>(p, cacheLookup(load<u32>(p), load<u32>(p, 4)));
+  }
+}
 export function lruKeys(out: usize, max: u32): u32 { return cacheKeys(out, max); }
 export function stackPush(parent: u32, frame: u32): i32 {
   if (frame >= tcount(tdesc(T_FRAMES))) return setError(ERR_BAD_HANDLE, frame, 0);
@@ -101,6 +110,22 @@ export function sampleAdd(kind: u32, stack: u32, labels: u32, v0: f64, v1: f64, 
   if (!okInt(v0, true) || !okInt(v1, true) || !okInt(v2, true) || !okInt(v3, true)) return setError(ERR_BAD_ARGUMENT, kind, 0);
   const i = addSample(kind, stack, labels, <i64>v0, <i64>v1, <i64>v2, <i64>v3);
   return i < 0 ? setError(ERR_NO_MEMORY, 0, 0) : i;
+}
+
+/** Batch add: n records of (stack u32, labels u32, v0 f64, v1 f64) at ptr, all of one kind.
+ *  Returns the number added, or a negative error at the first bad record (earlier ones stay). */
+export function sampleAddBatch(kind: u32, ptr: usize, n: u32): i32 {
+  const r = checkReady(); if (r < 0) return r;
+  const ns = tcount(tdesc(T_STACKS)), nl = tcount(tdesc(T_LABELS));
+  for (let i: u32 = 0; i < n; i++) {
+    const p = ptr + <usize>i * 24;
+    const stack = load<u32>(p), labels = load<u32>(p, 4);
+    const v0 = load<f64>(p, 8), v1 = load<f64>(p, 16);
+    if (stack == 0 || stack > ns || labels > nl) return setError(ERR_BAD_HANDLE, stack, labels);
+    if (!okInt(v0, true) || !okInt(v1, true)) return setError(ERR_BAD_ARGUMENT, kind, i);
+    if (addSample(kind, stack, labels, <i64>v0, <i64>v1, 0, 0) < 0) return setError(ERR_NO_MEMORY, 0, 0);
+  }
+  return <i32>n;
 }
 
 // --- scratch buffers and captures ---

@@ -121,6 +121,8 @@ export const IO_STAGE_PTR: usize = 1152;   // host-side string staging for frame
 export const IO_STAGE_CAP: usize = 1156;
 export const IO_ACC_PTR: usize = 1160;     // restore accumulators
 export const IO_ACC_CAP: usize = 1164;
+export const IO_SORT_PTR: usize = 1168;    // snapshot validation: addresses sorted per owner
+export const IO_SORT_CAP: usize = 1172;
 export const HDR_SIZE: usize = 1280;
 
 export const CONFIGURED_MAGIC: u32 = 0x57505246;
@@ -149,6 +151,7 @@ export const ERR_SNAP_DUP_OWNER: i32 = 20;
 export const ERR_SNAP_BUDGET: i32 = 21;
 export const ERR_SNAP_DEPTH: i32 = 22;
 export const ERR_LIVE_EXPORTING: i32 = 23;
+export const ERR_SNAP_DUP_ADDRESS: i32 = 24;
 
 // @ts-ignore: decorator
 @inline export function hget(off: usize): u32 { return load<u32>(HDR + off); }

@@ -17,7 +17,7 @@ import { T_STACKS, T_FRAMES, T_LIVE, T_OWNERS, T_AGG, IO_TMP_PTR, IO_TMP_CAP, IO
          IO_IN_PTR, IO_IN_CAP, IO_ACC_PTR, IO_ACC_CAP, LIVE_EXPORTING, LIVE_CONFLICTS, LIVE_TRACKED, hinc, hgetf, SNAP_CLEARED, SNAP_DROPPED_OWNERS, SNAP_DROPPED_STACKS, SNAP_OUT_LEN,
          ERR_NO_MEMORY, ERR_SNAP_TRUNCATED, ERR_SNAP_MAGIC, ERR_SNAP_VERSION, ERR_SNAP_CHECKSUM, ERR_SNAP_TRAILING,
          ERR_SNAP_LENGTH, ERR_SNAP_COUNT, ERR_SNAP_INDEX, ERR_SNAP_VARINT, ERR_SNAP_FLAGS, ERR_SNAP_DUP_OWNER,
-         ERR_SNAP_BUDGET, ERR_SNAP_DEPTH, ERR_LIVE_EXPORTING, hget, hset, hsetf, setError } from "./layout";
+         ERR_SNAP_BUDGET, ERR_SNAP_DEPTH, ERR_LIVE_EXPORTING, IO_SORT_PTR, IO_SORT_CAP, hget, hset, hsetf, setError } from "./layout";
 import { tdesc, tentry, tcount, treserve, tappend } from "./table";
 import { stringCount, stringPtr, stringLen, stringIntern, stringReserve } from "./strings";
 import { frameIntern, frameCount } from "./frames";
@@ -439,9 +439,12 @@ function validate(src: usize, len: u32): i32 {
   }
   if (<u64>vOwners * 8 > <u64>(end - p)) return setError(ERR_SNAP_COUNT, 4, vOwners);
   vOwnerPos = p;
+  const ownerIds = region(IO_SORT_PTR, IO_SORT_CAP, (vOwners << 2) + 4);
+  if (ownerIds == 0) return setError(ERR_NO_MEMORY, 0, 0);
   vEntries = 0;
   for (let i: u32 = 0; i < vOwners; i++) {
     if (p + 8 > end) return setError(ERR_SNAP_LENGTH, 4, i);
+    store<u32>(ownerIds + (<usize>i << 2), load<u32>(p));
     const n = load<u32>(p, 4);
     p += 8;
     if (<u64>n * MIN_ENTRY_BYTES > <u64>(end - p)) return setError(ERR_SNAP_COUNT, 5, n);
@@ -456,20 +459,11 @@ function validate(src: usize, len: u32): i32 {
     vEntries += n;
   }
   if (p != end) return setError(ERR_SNAP_TRAILING, <u32>(end - p), bodyEnd);
-  // Owner ids must be unique: sort a copy and compare neighbours.
+  // Owner ids must be unique: sort the ids collected above and compare neighbours.
   if (vOwners > 1) {
-    const tmp = region(IO_TMP_PTR, IO_TMP_CAP, vOwners << 2);
-    if (tmp == 0) return setError(ERR_NO_MEMORY, 0, 0);
-    let q = vOwnerPos;
-    for (let i: u32 = 0; i < vOwners; i++) {
-      store<u32>(tmp + (<usize>i << 2), load<u32>(q));
-      const n = load<u32>(q, 4);
-      q += 8;
-      for (let k: u32 = 0; k < n; k++) { q = getVar(q, end); q = getVar(q, end); q = getVar(q, end); q += 4; }
-    }
-    sortU32(tmp, vOwners);
+    sortU32(ownerIds, vOwners);
     for (let i: u32 = 1; i < vOwners; i++) {
-      if (load<u32>(tmp + (<usize>i << 2)) == load<u32>(tmp + (<usize>(i - 1) << 2))) return setError(ERR_SNAP_DUP_OWNER, load<u32>(tmp + (<usize>i << 2)), 0);
+      if (load<u32>(ownerIds + (<usize>i << 2)) == load<u32>(ownerIds + (<usize>(i - 1) << 2))) return setError(ERR_SNAP_DUP_OWNER, load<u32>(ownerIds + (<usize>i << 2)), 0);
     }
   }
   return 0;
@@ -496,9 +490,11 @@ function sortU32(p: usize, n: u32): void {
  * Owners are unique (validated); an address repeated within an owner replaces the earlier one
  * and counts as a conflict, exactly as the general path would.
  */
-function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize): void {
-  // acc was sized by restore() for every stack that can exist after interning.
+function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, seen: usize, seenMask: u32): void {
+  // acc was sized by restore() for every stack that can exist after interning, and the seen
+  // bitset (seenMask + 1 bits) for the entries.
   const nS = tcount(tdesc(T_STACKS));
+  memory.fill(seen, 0, (<usize>seenMask + 1) >>> 3);
   const cnt = acc, bytes = (acc + (<usize>nS << 2) + 7) & ~7, touched = bytes + (<usize>nS << 3), flag = touched + (<usize>nS << 2);
   memory.fill(cnt, 0, <usize>nS << 2);
   memory.fill(bytes, 0, <usize>nS << 3);
@@ -518,7 +514,15 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize): v
       const h = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
       p += 4;
       const lo = <u32>addr, hi = <u32>(addr >>> 32);
-      const old = liveFind(owner, lo, hi);
+      const hash = liveHash(owner, lo, hi);
+      // The map started empty, so an address can only repeat within this snapshot (a crafted
+      // one: the encoder writes a map). A bit per hash says "maybe seen"; only then look up.
+      const bit = <usize>(hash & seenMask);
+      const word = seen + ((bit >>> 5) << 2);
+      const w = load<u32>(word);
+      let old: i32 = -1;
+      if ((w & (1 << <u32>(bit & 31))) != 0) old = liveFind(owner, lo, hi);
+      else store<u32>(word, w | (1 << <u32>(bit & 31)));
       let e: usize;
       if (old >= 0) {
         hinc(LIVE_CONFLICTS);
@@ -528,7 +532,7 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize): v
         store<f64>(bytes + (<usize>oh << 3), load<f64>(bytes + (<usize>oh << 3)) - osize);
         ocount--; obytes -= osize;
       } else {
-        e = tentry(lt, <u32>tappend(lt, liveHash(owner, lo, hi)));
+        e = tentry(lt, <u32>tappend(lt, hash));
         store<u32>(e, owner, 8); store<u32>(e, lo, 12); store<u32>(e, hi, 16);
         tracked += 1;
       }
@@ -565,8 +569,12 @@ export function restore(len: u32): i32 {
   // Reserve everything first: after this point no insert can fail, so no partial restore.
   const maps = region(IO_TMP_PTR, IO_TMP_CAP, (vStrings + vFrames + vStacks) << 2);
   const accStacks = tcount(tdesc(T_STACKS)) + vDepthSum;
-  const acc = tcount(tdesc(T_LIVE)) == 0 ? region(IO_ACC_PTR, IO_ACC_CAP, accStacks * 17 + 16) : 1;
-  if (maps == 0 || acc == 0) return setError(ERR_NO_MEMORY, 0, 0);
+  const intoEmpty = tcount(tdesc(T_LIVE)) == 0;
+  const acc = intoEmpty ? region(IO_ACC_PTR, IO_ACC_CAP, accStacks * 17 + 16) : 1;
+  let seenBits: u32 = 4096 * 8;
+  while (seenBits < vEntries * 16 && seenBits < 0x80000000) seenBits <<= 1;
+  const seen = intoEmpty ? region(IO_SORT_PTR, IO_SORT_CAP, seenBits >>> 3) : 1;
+  if (maps == 0 || acc == 0 || seen == 0) return setError(ERR_NO_MEMORY, 0, 0);
   if (!stringReserve(vStrings + 1, vStringBytes) || !treserve(tdesc(T_FRAMES), vFrames) ||
       !treserve(tdesc(T_STACKS), vDepthSum) || !liveReserve(vEntries)) return setError(ERR_NO_MEMORY, 0, 0);
   const strMap = maps, frameMap = maps + (<usize>vStrings << 2), stackMap = frameMap + (<usize>vFrames << 2);
@@ -597,7 +605,7 @@ export function restore(len: u32): i32 {
   }
   const base = load<i64>(src, 12);
   const end = src + len - SNAP_CHECKSUM;
-  if (tcount(tdesc(T_LIVE)) == 0) restoreIntoEmpty(base, end, stackMap, acc);
+  if (intoEmpty) restoreIntoEmpty(base, end, stackMap, acc, seen, seenBits - 1);
   else {
     // Merging into a live map that already holds entries: the general path, one event each.
     p = vOwnerPos;

@@ -182,6 +182,22 @@ export class Core {
   /** Like lookupFrame but changes nothing. */
   peekFrame(keyLo: number, keyHi: number): number { return this.ex.lruPeek(keyLo >>> 0, keyHi >>> 0) - 1; }
 
+  /**
+   * Looks up many keys in one call (each hit becomes most recent, as with lookupFrame).
+   * `keys` holds (lo, hi) pairs; returns frame ids, -1 for misses.
+   */
+  lookupFrames(keys: Uint32Array): Int32Array {
+    const n = keys.length >>> 1;
+    const ptr = this.ex.stagingBuffer(n * 8);
+    if (ptr === 0) throw new CoreError(1, 'wasmprof core: no memory for a batch lookup');
+    new Uint32Array(this.ex.memory.buffer, ptr, n * 2).set(keys.subarray(0, n * 2));
+    this.ex.lruLookupBatch(ptr, n);
+    const words = new Uint32Array(this.ex.memory.buffer, ptr, n * 2);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = words[i * 2] - 1;
+    return out;
+  }
+
   /** Interns a frame and caches key -> frame. Returns the frame id (valid until reset). */
   storeFrame(keyLo: number, keyHi: number, f: FrameInfo): number {
     return this.withStrings([f.name, f.file, f.mapping], ([np, nl, fp, fl, mp, ml]) =>
@@ -237,6 +253,24 @@ export class Core {
   // --- samples ---
   addSample(kind: number, stack: number, labels: number, v0: number, v1 = 0, v2 = 0, v3 = 0): void {
     this.check(this.ex.sampleAdd(kind >>> 0, stack >>> 0, labels >>> 0, v0, v1, v2, v3), 'addSample');
+  }
+
+  /**
+   * Adds many samples of one kind in one call: stacks[i] and labels[i] get values v0[i], v1[i].
+   * All or nothing is not promised: on a bad record the earlier ones stay added.
+   */
+  addSamples(kind: number, stacks: Uint32Array, labels: Uint32Array, v0: Float64Array, v1: Float64Array): void {
+    const n = stacks.length;
+    if (labels.length !== n || v0.length !== n || v1.length !== n) throw new RangeError('wasmprof core: addSamples arrays differ in length');
+    const ptr = this.ex.stagingBuffer(n * 24);
+    if (ptr === 0) throw new CoreError(1, 'wasmprof core: no memory for a batch of samples');
+    const dv = new DataView(this.ex.memory.buffer, ptr, n * 24);
+    for (let i = 0; i < n; i++) {
+      const p = i * 24;
+      dv.setUint32(p, stacks[i], true); dv.setUint32(p + 4, labels[i], true);
+      dv.setFloat64(p + 8, v0[i], true); dv.setFloat64(p + 16, v1[i], true);
+    }
+    this.check(this.ex.sampleAddBatch(kind >>> 0, ptr, n), 'addSamples');
   }
 
   /** A private scratch buffer for one stack capture (DESIGN §3). */

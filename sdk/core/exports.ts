@@ -24,6 +24,8 @@ export interface CoreExports {
   lruPeek(keyLo: number, keyHi: number): number;
   lruStore(keyLo: number, keyHi: number, frame: number): number;
   lruKeys(out: number, max: number): number;
+  lruLookupBatch(ptr: number, n: number): void;
+  sampleAddBatch(kind: number, ptr: number, n: number): number;
   stackPush(parent: number, frame: number): number;
   labelPush(parent: number, key: number, value: number): number;
   sampleAdd(kind: number, stack: number, labels: number, v0: number, v1: number, v2: number, v3: number): number;

@@ -210,6 +210,28 @@ export const cases: CoreCase[] = [
     },
   },
   {
+    name: 'snapshot: an address repeated within an owner (crafted) restores like two allocations: the later wins, a conflict is counted',
+    run(t, ctx) {
+      const c = newCore(ctx);
+      const s = stackOf(c, ['dup']);
+      c.trackAlloc(1, 0x1000, 5, s, 0);
+      c.trackAlloc(1, 0x1001, 7, s, 0);
+      const good = c.encodeSnapshot().bytes;
+      const first = sections(good).owners[0] + 8;
+      const entryLen = 2 + 1 + 1 + 4; // address (2-byte varint), size, time delta, stack index
+      const crafted = good.slice();
+      crafted.set(good.subarray(first, first + 2), first + entryLen); // second address := first
+      for (const target of [newCore(ctx), (() => { const x = newCore(ctx); x.trackAlloc(9, 1, 1, stackOf(x, ['other'])); return x; })()]) {
+        t.equal(target.restoreSnapshot(fixChecksum(target, crafted)), 2);
+        const mine = target.tables().liveEntries().filter((e) => e.owner === 1);
+        t.deepEqual(mine.map((e) => [Number(e.address), e.size]), [[0x1000, 7]], 'one entry, the later one');
+        t.deepEqual(target.tables().owners().find((o) => o.owner === 1), { owner: 1, count: 1, bytes: 7 });
+        t.equal(target.stats().live.conflicts, 1);
+        t.equal(target.liveMismatch(), 0);
+      }
+    },
+  },
+  {
     name: 'snapshot: every malformed input is rejected with a clear error and leaves the core untouched',
     run(t, ctx) {
       const src = newCore(ctx);
