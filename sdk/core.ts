@@ -14,6 +14,7 @@ export { CoreError, CoreTables, compileCore, LiveEventKind, SamplerState, Stat }
 export type { CoreOptions, CoreSource, FrameInfo, CoreExports };
 export type { SampleRow, LiveStackRow, OwnerRow, LiveEntryRow } from './core/tables.js';
 export { CoreErrorCode } from './core/errors.js';
+export { RecyclingCore, recycleCore, DEFAULT_HIGH_WATER_BYTES, type RecycleReport, type RecyclingOptions } from './core/recycle.js';
 export { SNAPSHOT_DEFAULT_BYTES, SNAPSHOT_CEILING_BYTES, SNAPSHOT_BUDGET_ENV, snapshotBudgetFromEnv } from './core/snapshot-budget.js';
 
 export interface CoreStats {

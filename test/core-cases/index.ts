@@ -8,5 +8,6 @@ import { cases as lifecycle } from './lifecycle.cases.js';
 import { cases as corruption } from './corruption.cases.js';
 import { cases as snapshot } from './snapshot.cases.js';
 import { cases as fuzz } from './fuzz.cases.js';
+import { cases as recycle } from './recycle.cases.js';
 
-export const allCases: CoreCase[] = [...frameCache, ...tables, ...pool, ...liveMap, ...lifecycle, ...corruption, ...snapshot, ...fuzz];
+export const allCases: CoreCase[] = [...frameCache, ...tables, ...pool, ...liveMap, ...lifecycle, ...corruption, ...snapshot, ...fuzz, ...recycle];
