@@ -1,0 +1,14 @@
+// wasmprof: an always-on profiler for Node whose hot-path data structures live in WebAssembly.
+//
+//   import { start } from 'wasmprof';
+//   const profiler = await start({ profiles: ['wall', 'cpu', 'heap'], outputDir: './profiles' });
+//   await profiler.runWithLabels({ route: '/users' }, () => handle(req));
+//   const { wall, cpu, heap } = await profiler.collect();   // gzipped pprof of the period just ended
+//   await profiler.stop();
+//
+// Every option can also be set through a WASMPROF_* environment variable: docs/configuration.md.
+export { start, type Profiler, type ProfilerOptions, type PeriodResult, type PeriodStats } from './profiler/profiler.js';
+export { WasmprofOptionError, resolveOptions, PROFILE_TYPES, ENV, DEFAULTS, LIMITS } from './profiler/options.js';
+export type { ProfileType, StartOptions, ResolvedOptions, StaticLabels, SourceChoice } from './profiler/options.js';
+export type { Labels } from './profiler/labels.js';
+export { profileFileName } from './profiler/file-writer.js';

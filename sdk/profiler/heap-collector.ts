@@ -1,0 +1,56 @@
+// V8's sampling heap profile (the live sampled allocations at the end of a period) → samples in the
+// core, kind KIND_HEAP with values [inuse objects, inuse bytes, 0, 0].
+//
+// V8 already scales each node's selfSize to an estimate of all live bytes allocated there. The
+// object count is estimated the same way from the individual samples: a sampled allocation of
+// `size` bytes stands for 1 / (1 - exp(-size / interval)) allocations (the probability that
+// Poisson sampling with mean `interval` picks it). When a source gives no individual samples
+// the object count is 0.
+import type { Core } from '../core.js';
+import { ROOT, type FrameInterner } from './frames.js';
+import type { RawHeapNode, RawHeapProfile } from './sources.js';
+
+export const KIND_HEAP = 1;
+
+export interface HeapIngest {
+  stacks: number;
+  bytes: number;
+  objects: number;
+}
+
+export function heapUrls(profile: RawHeapProfile): Set<string> {
+  const urls = new Set<string>();
+  const todo: RawHeapNode[] = [profile.head];
+  while (todo.length > 0) {
+    const n = todo.pop()!;
+    if (n.callFrame.url !== '') urls.add(n.callFrame.url);
+    for (const c of n.children) todo.push(c);
+  }
+  return urls;
+}
+
+export function ingestHeapProfile(core: Core, frames: FrameInterner, profile: RawHeapProfile, intervalBytes: number, labels: number): HeapIngest {
+  const objects = new Map<number, number>();
+  for (const s of profile.samples ?? []) {
+    const scale = s.size > 0 && intervalBytes > 0 ? 1 / -Math.expm1(-s.size / intervalBytes) : 1;
+    objects.set(s.nodeId, (objects.get(s.nodeId) ?? 0) + scale);
+  }
+  const result: HeapIngest = { stacks: 0, bytes: 0, objects: 0 };
+  const todo: Array<[RawHeapNode, number]> = [[profile.head, -1]];
+  while (todo.length > 0) {
+    const [n, parentStack] = todo.pop()!;
+    let stack: number;
+    if (parentStack < 0 && n.callFrame.functionName === ROOT && n.callFrame.url === '') stack = 0;
+    else stack = core.pushStack(Math.max(0, parentStack), frames.frame(n.callFrame));
+    if (stack > 0 && n.selfSize > 0) {
+      const bytes = Math.round(n.selfSize);
+      const count = Math.round(objects.get(n.id) ?? 0);
+      core.addSample(KIND_HEAP, stack, labels, count, bytes);
+      result.stacks++;
+      result.bytes += bytes;
+      result.objects += count;
+    }
+    for (const c of n.children) todo.push([c, stack]);
+  }
+  return result;
+}

@@ -1,0 +1,125 @@
+// The node:inspector stack source: the fallback when the native V8 bridge is unavailable (and
+// the only source in Deno). One in-thread inspector Session per source.
+//
+// Rotation: the native bridge starts the next profile before stopping the last. Through one
+// inspector session that is not possible — the Profiler domain of a session runs at most one
+// profile (a second Profiler.start while one runs is ignored) — so rotate() is stop, then start.
+// Consequences, both documented in docs/configuration.md:
+//   * the samples V8 would take between the stop and the start are lost (a gap of the stop's
+//     duration, typically a few ms; V8 serialises the whole profile to JSON during the stop);
+//   * the stop serialises and parses the period's profile on this thread, which stalls the event
+//     loop (tens of ms for a large program; the native bridge avoids this).
+// An in-thread session answers synchronously, which is what stopSync() relies on to write the
+// last period from a process 'exit' handler.
+import { Session } from 'node:inspector';
+import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from './sources.js';
+
+type Params = Record<string, unknown>;
+
+class SyncSession {
+  private session: Session | undefined = new Session();
+  constructor() { this.session!.connect(); }
+
+  /** Posts a command; an in-thread session answers before post() returns. */
+  post<T>(method: string, params?: Params): T {
+    const s = this.session;
+    if (!s) throw new Error(`wasmprof: inspector session closed (${method})`);
+    let done = false, result: T | undefined, error: Error | null = null;
+    s.post(method, params ?? {}, (err, res) => { done = true; error = err; result = res as T; });
+    if (!done) throw new Error(`wasmprof: inspector did not answer ${method} synchronously`);
+    if (error) throw new Error(`wasmprof: inspector ${method} failed: ${(error as Error).message}`);
+    return result as T;
+  }
+
+  close(): void {
+    try { this.session?.disconnect(); } catch { /* already gone */ }
+    this.session = undefined;
+  }
+}
+
+export class InspectorCpuSource implements CpuSource {
+  readonly kind = 'inspector' as const;
+  private session: SyncSession | undefined;
+  private running = false;
+
+  async start(intervalMicros: number): Promise<void> { this.startSync(intervalMicros); }
+
+  startSync(intervalMicros: number): void {
+    if (this.running) throw new Error('wasmprof: the CPU profile is already running');
+    this.session = new SyncSession();
+    this.session.post('Profiler.enable');
+    this.session.post('Profiler.setSamplingInterval', { interval: Math.max(1, Math.round(intervalMicros)) });
+    this.session.post('Profiler.start');
+    this.running = true;
+  }
+
+  async rotate(): Promise<RawCpuProfile> { return this.rotateSync(); }
+
+  /** Stop, then start again (see the note at the top: one session cannot overlap two profiles). */
+  rotateSync(): RawCpuProfile {
+    const s = this.need();
+    const { profile } = s.post<{ profile: RawCpuProfile }>('Profiler.stop');
+    s.post('Profiler.start');
+    return normalize(profile);
+  }
+
+  async stop(): Promise<RawCpuProfile> { return this.stopSync(); }
+
+  stopSync(): RawCpuProfile {
+    const s = this.need();
+    try {
+      const { profile } = s.post<{ profile: RawCpuProfile }>('Profiler.stop');
+      try { s.post('Profiler.disable'); } catch { /* best effort */ }
+      return normalize(profile);
+    } finally {
+      s.close();
+      this.session = undefined;
+      this.running = false;
+    }
+  }
+
+  private need(): SyncSession {
+    if (!this.session || !this.running) throw new Error('wasmprof: the CPU profile is not running');
+    return this.session;
+  }
+}
+
+function normalize(p: RawCpuProfile): RawCpuProfile {
+  return { nodes: p.nodes, startTime: p.startTime, endTime: p.endTime, samples: p.samples ?? [], timeDeltas: p.timeDeltas ?? [] };
+}
+
+export class InspectorHeapSource implements HeapSource {
+  readonly kind = 'inspector' as const;
+  private session: SyncSession | undefined;
+
+  async start(intervalBytes: number, _stackDepth: number): Promise<void> { this.startSync(intervalBytes); }
+
+  /** The inspector protocol has no stack-depth parameter (V8 keeps 128 frames). */
+  startSync(intervalBytes: number): void {
+    if (this.session) throw new Error('wasmprof: the heap profile is already running');
+    this.session = new SyncSession();
+    this.session.post('HeapProfiler.enable');
+    this.session.post('HeapProfiler.startSampling', { samplingInterval: intervalBytes });
+  }
+
+  async profile(): Promise<RawHeapProfile> { return this.profileSync(); }
+
+  profileSync(): RawHeapProfile {
+    if (!this.session) throw new Error('wasmprof: the heap profile is not running');
+    return this.session.post<{ profile: RawHeapProfile }>('HeapProfiler.getSamplingProfile').profile;
+  }
+
+  async stop(): Promise<void> { this.stopSync(); }
+
+  stopSync(): void {
+    const s = this.session;
+    if (!s) return;
+    try {
+      s.post('HeapProfiler.stopSampling');
+      s.post('HeapProfiler.disable');
+    } catch { /* best effort */ } finally {
+      s.close();
+      this.session = undefined;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// The core's tables of one period → pprof Profiles (pprof-format) → gzipped bytes.
+// Sample types are named as the ecosystem names them (go tool pprof, speedscope, Datadog):
+//   wall: samples/count + wall/nanoseconds      (period: wall/nanoseconds = sampling interval)
+//   cpu:  samples/count + cpu/nanoseconds       (period: cpu/nanoseconds = sampling interval)
+//   heap: inuse_objects/count + inuse_space/bytes (period: space/bytes = heap sampling interval)
+// Functions carry name, file name and 1-based start line; each core frame becomes one location
+// whose line is the function's line. Label sets become pprof string labels.
+import { promisify } from 'node:util';
+import { gzip as gzipCb, gzipSync } from 'node:zlib';
+import { Function as PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import type { CoreTables } from '../core.js';
+import { KIND_CPU } from './cpu-collector.js';
+import { KIND_HEAP } from './heap-collector.js';
+import type { ProfileType } from './options.js';
+
+const gzip = promisify(gzipCb);
+
+export interface BuildInput {
+  tables: CoreTables;
+  type: ProfileType;
+  /** Wall-clock start of the period, ns since the epoch. */
+  timeNanos: number;
+  durationNanos: number;
+  /** Sampling interval: ns for wall/cpu, bytes for heap. */
+  period: number;
+  comments: string[];
+}
+
+interface TypeSpec { kind: number; sampleTypes: Array<[string, string]>; periodType: [string, string]; values: [number, number]; keep: (v: readonly number[]) => boolean }
+
+const SPECS: Record<ProfileType, TypeSpec> = {
+  wall: { kind: KIND_CPU, sampleTypes: [['samples', 'count'], ['wall', 'nanoseconds']], periodType: ['wall', 'nanoseconds'], values: [0, 1], keep: () => true },
+  cpu: { kind: KIND_CPU, sampleTypes: [['samples', 'count'], ['cpu', 'nanoseconds']], periodType: ['cpu', 'nanoseconds'], values: [0, 2], keep: (v) => v[2] > 0 },
+  heap: { kind: KIND_HEAP, sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']], periodType: ['space', 'bytes'], values: [0, 1], keep: (v) => v[1] > 0 },
+};
+
+export function buildProfile(input: BuildInput): Profile {
+  const spec = SPECS[input.type];
+  const { tables } = input;
+  const strings = new StringTable();
+  const str = (s: string): number => strings.dedup(s);
+  const functions: PprofFunction[] = [];
+  const locations: Location[] = [];
+  const functionIds = new Map<string, number>();
+  const locationIds = new Map<number, number>();
+  const labelCache = new Map<number, Label[]>();
+
+  const location = (frameId: number): number => {
+    let id = locationIds.get(frameId);
+    if (id !== undefined) return id;
+    const f = tables.frame(frameId);
+    const fnKey = `${f.name}\u0000${f.file}\u0000${f.line}`;
+    let fnId = functionIds.get(fnKey);
+    if (fnId === undefined) {
+      fnId = functions.length + 1;
+      functions.push(new PprofFunction({ id: fnId, name: str(f.name), systemName: str(f.name), filename: str(f.file), startLine: Math.max(0, f.line) }));
+      functionIds.set(fnKey, fnId);
+    }
+    id = locations.length + 1;
+    locations.push(new Location({ id, line: [new Line({ functionId: fnId, line: Math.max(0, f.line) })] }));
+    locationIds.set(frameId, id);
+    return id;
+  };
+
+  const labels = (handle: number): Label[] => {
+    let out = labelCache.get(handle);
+    if (!out) {
+      out = handle === 0 ? [] : tables.labels(handle).map(([k, v]) => new Label({ key: str(k), str: str(v) }));
+      labelCache.set(handle, out);
+    }
+    return out;
+  };
+
+  const samples: Sample[] = [];
+  const stackLocations = new Map<number, number[]>();
+  for (const row of tables.samples(spec.kind)) {
+    if (!spec.keep(row.values)) continue;
+    let locs = stackLocations.get(row.stack);
+    if (!locs) {
+      locs = tables.stackFrames(row.stack).map(location);
+      stackLocations.set(row.stack, locs);
+    }
+    samples.push(new Sample({ locationId: locs, value: [row.values[spec.values[0]], row.values[spec.values[1]]], label: labels(row.labels) }));
+  }
+
+  const sampleType = spec.sampleTypes.map(([t, u]) => new ValueType({ type: str(t), unit: str(u) }));
+  const periodType = new ValueType({ type: str(spec.periodType[0]), unit: str(spec.periodType[1]) });
+  const comment = input.comments.map(str);
+  const defaultSampleType = str(spec.sampleTypes[1][0]);
+  return new Profile({
+    sampleType, sample: samples, location: locations, function: functions, stringTable: strings,
+    timeNanos: input.timeNanos, durationNanos: input.durationNanos, periodType, period: input.period,
+    comment, defaultSampleType,
+  });
+}
+
+export async function encodeGzip(profile: Profile): Promise<Uint8Array> {
+  return new Uint8Array(await gzip(profile.encode()));
+}
+
+export function encodeGzipSync(profile: Profile): Uint8Array {
+  return new Uint8Array(gzipSync(profile.encode()));
+}

@@ -1,0 +1,496 @@
+// The continuous profiler: sources → core → pprof, one period at a time.
+//
+//   start(options)  validates options, picks the stack source (native bridge, else node:inspector
+//                   with one warning line), creates a core, starts the CPU and/or heap source.
+//   a period ends   on collect(), on stop(), or every `period` when there is somewhere to put the
+//                   result (outputDir or onPeriod). Ending it: rotate the CPU profile, read the
+//                   heap profile, take the label timeline, load new source maps (async), feed the
+//                   core (frames via the LRU, stacks via the trie, samples aggregated per
+//                   (kind, stack, labels)), read its tables out, build one pprof per type, reset
+//                   the period in O(1), gzip, deliver.
+//   stopSync()      the same, synchronously, for a process that is exiting (inspector source).
+import { Core } from '../core.js';
+import { identity, threadCpu, v8ClockOffsetMicros, wallNanos, type CpuReading } from '../runtime/node.js';
+import { ingestCpuProfile, profileUrls, type CpuIngest, type LabelHandles } from './cpu-collector.js';
+import { ProfileFileWriter } from './file-writer.js';
+import { FrameInterner } from './frames.js';
+import { heapUrls, ingestHeapProfile, type HeapIngest } from './heap-collector.js';
+import { LabelContext, type LabelSet, type LabelTimeline, type Labels } from './labels.js';
+import { resolveOptions, type ProfileType, type ResolvedOptions, type StartOptions } from './options.js';
+import { buildProfile, encodeGzip, encodeGzipSync } from './pprof-builder.js';
+import { selectSource, type SourceFactories } from './select-source.js';
+import { SourceMapResolver } from './source-maps.js';
+import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from './sources.js';
+import type { Profile } from 'pprof-format';
+
+/** Above this many bytes of interned strings/frames/stacks the core is reset (O(1)) after a period. */
+const DICTIONARY_RESET_BYTES = 32 * 1024 * 1024;
+
+export interface ProfilerOptions extends StartOptions {
+  /** Called with every finished period (timer, collect() or stop()). Errors it throws are reported once on stderr. */
+  onPeriod?: (period: PeriodResult) => void | Promise<void>;
+}
+
+export interface PeriodStats {
+  samples: number;
+  idleSamples: number;
+  labelledSamples: number;
+  /** Samples taken after the label transition log overflowed (labelled `wasmprof_labels=unknown`). */
+  unknownLabelSamples: number;
+  wallNanos: number;
+  cpuNanos: number;
+  /** Where the CPU time came from: the source, this thread (/proc or threadCpuUsage), or the whole process. */
+  cpuScope: CpuIngest['cpuScope'];
+  heap: HeapIngest | undefined;
+  labelTransitions: number;
+  labelTransitionsDropped: number;
+  frameCache: { entries: number; capacity: number; hits: number; misses: number; evictions: number; hitRate: number };
+  drops: { noMemory: number; abandonedCaptures: number; staleKeys: number; truncatedStacks: number };
+  /** Milliseconds spent: stopping/rotating the sources, loading source maps, feeding the core and
+   *  building the pprof objects, encoding + gzip. */
+  timings: { rotateMs: number; sourceMapsMs: number; buildMs: number; encodeMs: number };
+}
+
+/** One finished period: gzipped pprof per profile type, plus what it covers. */
+export interface PeriodResult {
+  wall?: Uint8Array;
+  cpu?: Uint8Array;
+  heap?: Uint8Array;
+  seq: number;
+  pid: number;
+  threadId: number;
+  start: Date;
+  end: Date;
+  source: 'native' | 'inspector';
+  /** Files written for this period (with outputDir). */
+  files: string[];
+  stats: PeriodStats;
+}
+
+export interface Profiler {
+  readonly source: 'native' | 'inspector';
+  readonly options: Readonly<ResolvedOptions>;
+  /** Ends the current period now and returns its profiles. */
+  collect(): Promise<PeriodResult>;
+  /** Runs fn with these labels on every sample taken while it (and the async work it starts) runs. */
+  runWithLabels<T>(labels: Labels, fn: () => T): T;
+  /** The labels active in the calling context. */
+  currentLabels(): Labels | undefined;
+  /** Ends the last period, stops the sources, and returns the last period. */
+  stop(): Promise<PeriodResult>;
+}
+
+interface SyncCpu { rotateSync(): RawCpuProfile; stopSync(): RawCpuProfile }
+interface SyncHeap { profileSync(): RawHeapProfile; stopSync(): void }
+function syncCpu(s: CpuSource): (CpuSource & SyncCpu) | undefined {
+  const c = s as CpuSource & Partial<SyncCpu>;
+  return typeof c.rotateSync === 'function' && typeof c.stopSync === 'function' ? (c as CpuSource & SyncCpu) : undefined;
+}
+function syncHeap(s: HeapSource): (HeapSource & SyncHeap) | undefined {
+  const h = s as HeapSource & Partial<SyncHeap>;
+  return typeof h.profileSync === 'function' && typeof h.stopSync === 'function' ? (h as HeapSource & SyncHeap) : undefined;
+}
+
+/** What a period's end captured from the sources, before any processing. */
+interface Captured {
+  seq: number;
+  cpu: RawCpuProfile | undefined;
+  heap: RawHeapProfile | undefined;
+  cpuReading: { micros: number; scope: CpuReading['scope'] } | undefined;
+  timeline: LabelTimeline;
+  startNanos: number;
+  endNanos: number;
+  rotateMs: number;
+}
+
+interface Built { profiles: Partial<Record<ProfileType, Profile>>; stats: PeriodStats }
+
+interface InFlight {
+  captured: Captured;
+  state: 'captured' | 'built' | 'done';
+  mapsMs: number;
+  built?: Built;
+  result?: PeriodResult;
+}
+
+/** Another path (stopSync) may finish a period while this one awaits. */
+function isDone(f: InFlight): boolean { return f.state === 'done'; }
+
+let active: ProfilerImpl | undefined;
+let warned = false;
+
+export async function start(options: ProfilerOptions = {}): Promise<Profiler> {
+  const resolved = resolveOptions(options, ['onPeriod']);
+  if (options.onPeriod !== undefined && typeof options.onPeriod !== 'function') {
+    throw new TypeError('wasmprof: option onPeriod must be a function');
+  }
+  if (active) throw new Error('wasmprof: a profiler is already running in this thread; stop() it first');
+  const sources = await selectSource(resolved.source);
+  if (sources.fallbackReason !== undefined && !warned) {
+    warned = true;
+    process.stderr.write(`wasmprof: native bridge unavailable (${sources.fallbackReason}); using node:inspector\n`);
+  }
+  const core = await Core.create({ frameCacheCapacity: resolved.frameCacheCapacity, pid: process.pid });
+  const profiler = new ProfilerImpl(resolved, sources, core, options.onPeriod);
+  active = profiler;
+  try {
+    await profiler.begin();
+  } catch (err) {
+    active = undefined;
+    await profiler.abort();
+    throw err;
+  }
+  return profiler;
+}
+
+export class ProfilerImpl implements Profiler {
+  readonly source: 'native' | 'inspector';
+  private readonly labelContext: LabelContext;
+  private readonly maps: SourceMapResolver | undefined;
+  private readonly frames: FrameInterner;
+  private readonly writer: ProfileFileWriter | undefined;
+  private cpu: CpuSource | undefined;
+  private heap: HeapSource | undefined;
+  private cpuAt: CpuReading | undefined;
+  private periodStartNanos = 0;
+  private seq = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private inflight: InFlight | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private lastResult: PeriodResult | undefined;
+  private reportedErrors = new Set<string>();
+
+  constructor(readonly options: ResolvedOptions, private readonly sources: SourceFactories, private readonly core: Core,
+    private readonly onPeriod: ProfilerOptions['onPeriod']) {
+    this.source = sources.kind;
+    this.labelContext = new LabelContext(v8ClockOffsetMicros());
+    this.maps = options.sourceMaps ? new SourceMapResolver() : undefined;
+    this.frames = new FrameInterner(core, this.maps);
+    this.writer = options.outputDir !== undefined ? new ProfileFileWriter(options.outputDir) : undefined;
+  }
+
+  get running(): boolean { return !this.stopped; }
+
+  async begin(): Promise<void> {
+    const o = this.options;
+    this.core.startSampling();
+    if (o.profiles.includes('wall') || o.profiles.includes('cpu')) {
+      this.cpu = this.sources.cpu();
+      await this.cpu.start(o.intervalMicros);
+    }
+    if (o.profiles.includes('heap')) {
+      this.heap = this.sources.heap();
+      await this.heap.start(o.heapIntervalBytes, 128);
+    }
+    this.cpuAt = threadCpu();
+    this.periodStartNanos = wallNanos();
+    this.schedule();
+  }
+
+  async abort(): Promise<void> {
+    this.stopped = true;
+    this.labelContext.disable();
+    await this.cpu?.stop().catch(() => undefined);
+    await this.heap?.stop().catch(() => undefined);
+  }
+
+  runWithLabels<T>(labels: Labels, fn: () => T): T { return this.labelContext.run(labels, fn); }
+  currentLabels(): Labels | undefined { return this.labelContext.labels(); }
+
+  collect(): Promise<PeriodResult> {
+    if (this.stopped) return Promise.reject(new Error('wasmprof: the profiler is stopped'));
+    return this.enqueue(false);
+  }
+
+  stop(): Promise<PeriodResult> {
+    if (this.stopped) {
+      return this.lastResult ? Promise.resolve(this.lastResult) : Promise.reject(new Error('wasmprof: the profiler is stopped'));
+    }
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    return this.enqueue(true);
+  }
+
+  /** True when the last period can be taken synchronously (what an exit handler needs). */
+  get canStopSync(): boolean {
+    return (!this.cpu || syncCpu(this.cpu) !== undefined) && (!this.heap || syncHeap(this.heap) !== undefined);
+  }
+
+  /**
+   * Ends everything synchronously: finishes a period still being processed, then takes, builds
+   * and delivers the last one (files are written synchronously; onPeriod is called but not
+   * awaited). For process 'exit' handlers. Returns undefined when already stopped or when the
+   * source cannot stop synchronously.
+   */
+  stopSync(): PeriodResult | undefined {
+    if (this.stopped && !this.inflight) return undefined;
+    if (!this.canStopSync) return undefined;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const f = this.inflight;
+    if (f && f.state !== 'done') this.finishSync(f);
+    if (this.finalTaken) return this.lastResult;
+    this.finalTaken = true;
+    try {
+      const flight: InFlight = { captured: this.captureSync(true), state: 'captured', mapsMs: 0 };
+      this.inflight = flight;
+      return this.finishSync(flight);
+    } finally {
+      this.release();
+    }
+  }
+
+  private finalTaken = false;
+
+  // --- periods ---
+
+  private schedule(): void {
+    if (this.stopped || (!this.writer && !this.onPeriod)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.enqueue(false).catch((err) => this.report('period', err));
+    }, this.options.periodMillis);
+    this.timer.unref();
+  }
+
+  private enqueue(final: boolean): Promise<PeriodResult> {
+    const run = this.chain.then(() => this.period(final));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async period(final: boolean): Promise<PeriodResult> {
+    if (this.finalTaken) {
+      if (final && this.lastResult) return this.lastResult;
+      throw new Error('wasmprof: the profiler is stopped');
+    }
+    if (final) this.finalTaken = true;
+    try {
+      const flight: InFlight = { captured: await this.capture(final), state: 'captured', mapsMs: 0 };
+      this.inflight = flight;
+      try {
+        if (this.maps) {
+          const t = performance.now();
+          await this.maps.prepare(this.urls(flight.captured));
+          flight.mapsMs = performance.now() - t;
+        }
+        if (isDone(flight)) return flight.result!; // stopSync finished it meanwhile
+        this.build(flight);
+        const built = flight.built!;
+        const t = performance.now();
+        const encoded: Partial<Record<ProfileType, Uint8Array>> = {};
+        for (const [type, profile] of Object.entries(built.profiles) as Array<[ProfileType, Profile]>) {
+          encoded[type] = await encodeGzip(profile);
+        }
+        built.stats.timings.encodeMs = performance.now() - t;
+        if (isDone(flight)) return flight.result!;
+        const result = this.result(flight, encoded, []);
+        flight.state = 'done';
+        flight.result = result;
+        if (this.writer) result.files = await this.writer.write({ pid: result.pid, seq: result.seq, profiles: encoded });
+        await this.deliver(result, true);
+        return result;
+      } finally {
+        if (this.inflight === flight) this.inflight = undefined;
+      }
+    } finally {
+      if (final) {
+        this.labelContext.disable();
+        this.release();
+      } else {
+        this.schedule();
+      }
+    }
+  }
+
+  private finishSync(flight: InFlight): PeriodResult {
+    if (flight.state === 'captured') {
+      this.maps?.prepareSync(this.urls(flight.captured));
+      this.build(flight);
+    }
+    const built = flight.built!;
+    const t = performance.now();
+    const encoded: Partial<Record<ProfileType, Uint8Array>> = {};
+    for (const [type, profile] of Object.entries(built.profiles) as Array<[ProfileType, Profile]>) encoded[type] = encodeGzipSync(profile);
+    built.stats.timings.encodeMs = performance.now() - t;
+    const result = this.result(flight, encoded, []);
+    flight.state = 'done';
+    flight.result = result;
+    if (this.writer) result.files = this.writer.writeSync({ pid: result.pid, seq: result.seq, profiles: encoded });
+    void this.deliver(result, false);
+    if (this.inflight === flight) this.inflight = undefined;
+    return result;
+  }
+
+  private urls(c: Captured): Set<string> {
+    const urls = c.cpu ? profileUrls(c.cpu.nodes) : new Set<string>();
+    if (c.heap) for (const u of heapUrls(c.heap)) urls.add(u);
+    return urls;
+  }
+
+  private async capture(final: boolean): Promise<Captured> {
+    const t = performance.now();
+    const since = this.labelContext.now();
+    let cpu: RawCpuProfile | undefined;
+    let heap: RawHeapProfile | undefined;
+    try {
+      if (this.cpu) cpu = final ? await this.cpu.stop() : await this.cpu.rotate();
+      if (this.heap) heap = await this.heap.profile();
+    } finally {
+      if (final && this.heap) await this.heap.stop().catch((err) => this.report('heap stop', err));
+    }
+    return this.captured(cpu, heap, this.readCpu(), since, t, final);
+  }
+
+  private captureSync(final: boolean): Captured {
+    const t = performance.now();
+    const since = this.labelContext.now();
+    let cpu: RawCpuProfile | undefined;
+    let heap: RawHeapProfile | undefined;
+    if (this.cpu) { const s = syncCpu(this.cpu)!; cpu = final ? s.stopSync() : s.rotateSync(); }
+    if (this.heap) {
+      const h = syncHeap(this.heap)!;
+      try { heap = h.profileSync(); } finally { if (final) h.stopSync(); }
+    }
+    return this.captured(cpu, heap, this.readCpu(), since, t, final);
+  }
+
+  private readCpu(): Captured['cpuReading'] {
+    const now = threadCpu();
+    const before = this.cpuAt;
+    this.cpuAt = now;
+    if (!before || before.scope !== now.scope) return undefined;
+    return { micros: now.micros - before.micros, scope: now.scope };
+  }
+
+  private captured(cpu: RawCpuProfile | undefined, heap: RawHeapProfile | undefined, cpuReading: Captured['cpuReading'], since: number, t: number, final: boolean): Captured {
+    const timeline = this.labelContext.take(since);
+    if (final) this.labelContext.disable();
+    const endNanos = wallNanos();
+    const c: Captured = { seq: ++this.seq, cpu, heap, cpuReading, timeline, startNanos: this.periodStartNanos, endNanos, rotateMs: performance.now() - t };
+    this.periodStartNanos = endNanos;
+    return c;
+  }
+
+  /** Feeds the core, reads its tables, builds the pprof objects, resets the period. Synchronous. */
+  private build(flight: InFlight): void {
+    const c = flight.captured;
+    const t = performance.now();
+    const core = this.core;
+    const o = this.options;
+    const handles = this.labelHandles();
+    let cpuStats: CpuIngest | undefined;
+    let heapStats: HeapIngest | undefined;
+    try {
+      if (c.cpu) cpuStats = ingestCpuProfile(core, this.frames, c.cpu, c.timeline, handles, c.cpuReading);
+      if (c.heap) heapStats = ingestHeapProfile(core, this.frames, c.heap, o.heapIntervalBytes, handles.handle(undefined));
+      const cs = core.stats();
+      const stats: PeriodStats = {
+        samples: cpuStats?.samples ?? 0,
+        idleSamples: cpuStats?.idleSamples ?? 0,
+        labelledSamples: cpuStats?.labelledSamples ?? 0,
+        unknownLabelSamples: cpuStats?.unknownLabelSamples ?? 0,
+        wallNanos: cpuStats?.wallNanos ?? 0,
+        cpuNanos: cpuStats?.cpuNanos ?? 0,
+        cpuScope: cpuStats?.cpuScope ?? 'none',
+        heap: heapStats,
+        labelTransitions: Math.max(0, c.timeline.count - 1),
+        labelTransitionsDropped: c.timeline.dropped,
+        frameCache: { entries: cs.frameCache.entries, capacity: cs.frameCache.capacity, hits: cs.frameCache.hits, misses: cs.frameCache.misses, evictions: cs.frameCache.evictions, hitRate: cs.frameCache.hitRate },
+        drops: { ...cs.drops },
+        timings: { rotateMs: c.rotateMs, sourceMapsMs: flight.mapsMs, buildMs: 0, encodeMs: 0 },
+      };
+      const tables = core.tables();
+      const comments = this.comments(stats);
+      const profiles: Partial<Record<ProfileType, Profile>> = {};
+      const durationNanos = Math.max(0, c.endNanos - c.startNanos);
+      for (const type of o.profiles) {
+        if ((type === 'heap' && !c.heap) || (type !== 'heap' && !c.cpu)) continue;
+        profiles[type] = buildProfile({
+          tables, type, timeNanos: c.startNanos, durationNanos, comments,
+          period: type === 'heap' ? o.heapIntervalBytes : o.intervalMicros * 1000,
+        });
+      }
+      stats.timings.buildMs = performance.now() - t;
+      flight.built = { profiles, stats };
+      flight.state = 'built';
+    } finally {
+      core.periodReset();
+      if (core.stats().arenaBytes > DICTIONARY_RESET_BYTES) core.reset();
+    }
+  }
+
+  private labelHandles(): LabelHandles {
+    const core = this.core;
+    const fixed = Object.fromEntries(this.options.labels);
+    const cache = new Map<LabelSet | undefined, number>();
+    let unknown = -1;
+    return {
+      handle(set) {
+        let h = cache.get(set);
+        if (h === undefined) {
+          h = core.internLabels(set ? { ...fixed, ...set.labels } : fixed);
+          cache.set(set, h);
+        }
+        return h;
+      },
+      unknown() {
+        if (unknown < 0) unknown = core.internLabels({ ...fixed, wasmprof_labels: 'unknown' });
+        return unknown;
+      },
+    };
+  }
+
+  private comments(s: PeriodStats): string[] {
+    const o = this.options;
+    const out = [
+      `wasmprof: source=${this.source} interval=${o.intervalMicros}us period=${o.periodMillis}ms profiles=${o.profiles.join(',')}`,
+      `wasmprof core drops: noMemory=${s.drops.noMemory} abandonedCaptures=${s.drops.abandonedCaptures} staleKeys=${s.drops.staleKeys} truncatedStacks=${s.drops.truncatedStacks}`,
+      `wasmprof frame cache: entries=${s.frameCache.entries} capacity=${s.frameCache.capacity} hits=${s.frameCache.hits} misses=${s.frameCache.misses} evictions=${s.frameCache.evictions} hitRate=${s.frameCache.hitRate.toFixed(4)}`,
+      `wasmprof labels: transitions=${s.labelTransitions} dropped=${s.labelTransitionsDropped} unknownLabelSamples=${s.unknownLabelSamples}`,
+      `wasmprof cpu time: scope=${s.cpuScope}`,
+    ];
+    if (this.maps) out.push(`wasmprof source maps: loaded=${this.maps.stats.loaded} scriptsWithout=${this.maps.stats.missing} unreadable=${this.maps.stats.failed}`);
+    if (o.labels.length > 0) out.push(`wasmprof static labels: ${o.labels.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    return out;
+  }
+
+  private result(flight: InFlight, encoded: Partial<Record<ProfileType, Uint8Array>>, files: string[]): PeriodResult {
+    const c = flight.captured;
+    const id = identity();
+    const r: PeriodResult = {
+      ...encoded,
+      seq: c.seq, pid: id.pid, threadId: id.threadId,
+      start: new Date(c.startNanos / 1e6), end: new Date(c.endNanos / 1e6),
+      source: this.source, files, stats: flight.built!.stats,
+    };
+    this.lastResult = r;
+    return r;
+  }
+
+  private async deliver(result: PeriodResult, wait: boolean): Promise<void> {
+    if (!this.onPeriod) return;
+    try {
+      const p = this.onPeriod(result);
+      if (wait) await p;
+      else if (p && typeof (p as Promise<void>).catch === 'function') (p as Promise<void>).catch((err: unknown) => this.report('onPeriod', err));
+    } catch (err) {
+      this.report('onPeriod', err);
+    }
+  }
+
+  private report(what: string, err: unknown): void {
+    if (this.reportedErrors.has(what)) return;
+    this.reportedErrors.add(what);
+    try {
+      process.stderr.write(`wasmprof: ${what} failed: ${err instanceof Error ? err.message : String(err)} (reported once)\n`);
+    } catch { /* stderr gone */ }
+  }
+
+  /** Called by stop paths when everything is over. */
+  release(): void {
+    if (active === this) active = undefined;
+  }
+}

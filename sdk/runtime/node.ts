@@ -1,0 +1,83 @@
+// Node-specific facts the profiler needs, kept out of the runtime-neutral modules: thread CPU
+// time, the clock V8 stamps its samples with, process identity, and file reading for source maps.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isMainThread, threadId } from 'node:worker_threads';
+
+export interface CpuReading {
+  /** Microseconds of CPU time. */
+  micros: number;
+  /** 'thread': this thread only (exact); 'process': all threads of the process (GC helpers,
+   *  workers, the libuv pool) — an upper bound for this thread. */
+  scope: 'thread' | 'process';
+}
+
+type ThreadCpuUsage = () => { user: number; system: number };
+
+let schedstatWorks: boolean | undefined;
+
+/** CPU time of the calling thread, as exact as the platform allows:
+ *  1. Linux `/proc/thread-self/schedstat` (nanoseconds on CPU, this thread only);
+ *  2. `process.threadCpuUsage()` (Node >= 23.9; this thread);
+ *  3. `process.cpuUsage()` — the whole process (Node 20 on other systems). */
+export function threadCpu(): CpuReading {
+  if (schedstatWorks !== false && process.platform === 'linux') {
+    try {
+      const text = readFileSync('/proc/thread-self/schedstat', 'latin1');
+      const ns = Number(text.slice(0, text.indexOf(' ')));
+      if (Number.isFinite(ns) && (ns > 0 || schedstatWorks)) {
+        schedstatWorks = true;
+        return { micros: ns / 1000, scope: 'thread' };
+      }
+    } catch {
+      // not available (no procfs, or a kernel without schedstat): fall through for good
+    }
+    schedstatWorks = false;
+  }
+  const tcu = (process as unknown as { threadCpuUsage?: ThreadCpuUsage }).threadCpuUsage;
+  if (typeof tcu === 'function') {
+    const u = tcu.call(process);
+    return { micros: u.user + u.system, scope: 'thread' };
+  }
+  const u = process.cpuUsage();
+  return { micros: u.user + u.system, scope: 'process' };
+}
+
+/**
+ * Offset that turns `performance.now()` (ms) into V8's profiler timestamps (µs): V8 stamps CPU
+ * profile samples with its monotonic clock, which on Linux and macOS is the same clock as
+ * libuv's hrtime, and performance.now() is hrtime minus the process's time origin. The offset is
+ * constant for the life of the process; reading both clocks back to back errs by < 1 µs.
+ */
+export function v8ClockOffsetMicros(): number {
+  let best = Infinity, offset = 0;
+  for (let i = 0; i < 5; i++) {
+    const a = performance.now();
+    const h = Number(process.hrtime.bigint()) / 1000;
+    const b = performance.now();
+    if (b - a < best) { best = b - a; offset = h - ((a + b) / 2) * 1000; }
+  }
+  return offset;
+}
+
+/** Wall clock now, in nanoseconds since the epoch. */
+export function wallNanos(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1e6);
+}
+
+export function identity(): { pid: number; threadId: number; isMainThread: boolean } {
+  return { pid: process.pid, threadId, isMainThread };
+}
+
+export function readTextSync(path: string): string | undefined {
+  try { return readFileSync(path, 'utf8'); } catch { return undefined; }
+}
+
+export async function readText(path: string): Promise<string | undefined> {
+  try { return await readFile(path, 'utf8'); } catch { return undefined; }
+}
+
+/** Environment variables of this process. */
+export function environment(): Readonly<Record<string, string | undefined>> {
+  return process.env;
+}
