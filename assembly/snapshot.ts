@@ -22,7 +22,7 @@ import { tdesc, tentry, tcount, treserve, tappend } from "./table";
 import { stringCount, stringPtr, stringLen, stringIntern, stringReserve } from "./strings";
 import { frameIntern, frameCount } from "./frames";
 import { triePush } from "./trie";
-import { liveAllocNow, liveReserve, ownerFind, liveFind, liveHash, ownerAdd, aggAdd } from "./livemap";
+import { liveAllocNow, ownerFind, liveFind, liveHash, ownerAdd, aggAdd } from "./livemap";
 import { region } from "./io";
 import { sortByKey } from "./sort";
 
@@ -554,6 +554,14 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, se
   hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + tracked);
 }
 
+/** Room for everything a restore can add to the live map: an entry per snapshot entry, an
+ *  owner per snapshot owner, an aggregate per (owner, stack) pair that can occur. */
+function reserveLive(): bool {
+  const pairs = <u64>vOwners * <u64>vStacks;
+  const aggs = pairs < <u64>vEntries ? <u32>pairs : vEntries;
+  return treserve(tdesc(T_LIVE), vEntries) && treserve(tdesc(T_OWNERS), vOwners) && treserve(tdesc(T_AGG), aggs);
+}
+
 /** Region the host writes a snapshot of `len` bytes into before calling restore. */
 export function inputBuffer(len: u32): usize { return region(IO_IN_PTR, IO_IN_CAP, len); }
 
@@ -576,7 +584,7 @@ export function restore(len: u32): i32 {
   const seen = intoEmpty ? region(IO_SORT_PTR, IO_SORT_CAP, seenBits >>> 3) : 1;
   if (maps == 0 || acc == 0 || seen == 0) return setError(ERR_NO_MEMORY, 0, 0);
   if (!stringReserve(vStrings + 1, vStringBytes) || !treserve(tdesc(T_FRAMES), vFrames) ||
-      !treserve(tdesc(T_STACKS), vDepthSum) || !liveReserve(vEntries)) return setError(ERR_NO_MEMORY, 0, 0);
+      !treserve(tdesc(T_STACKS), vDepthSum) || !reserveLive()) return setError(ERR_NO_MEMORY, 0, 0);
   const strMap = maps, frameMap = maps + (<usize>vStrings << 2), stackMap = frameMap + (<usize>vFrames << 2);
   let p = vStrPos;
   for (let i: u32 = 0; i < vStrings; i++) {

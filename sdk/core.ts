@@ -265,11 +265,14 @@ export class Core {
     if (labels.length !== n || v0.length !== n || v1.length !== n) throw new RangeError('wasmprof core: addSamples arrays differ in length');
     const ptr = this.ex.stagingBuffer(n * 24);
     if (ptr === 0) throw new CoreError(1, 'wasmprof core: no memory for a batch of samples');
-    const dv = new DataView(this.ex.memory.buffer, ptr, n * 24);
+    // Records are 24 bytes: stack u32, labels u32, v0 f64, v1 f64 (the staging region is 8-aligned).
+    const u32 = new Uint32Array(this.ex.memory.buffer, ptr, n * 6);
+    const f64 = new Float64Array(this.ex.memory.buffer, ptr, n * 3);
     for (let i = 0; i < n; i++) {
-      const p = i * 24;
-      dv.setUint32(p, stacks[i], true); dv.setUint32(p + 4, labels[i], true);
-      dv.setFloat64(p + 8, v0[i], true); dv.setFloat64(p + 16, v1[i], true);
+      u32[i * 6] = stacks[i];
+      u32[i * 6 + 1] = labels[i];
+      f64[i * 3 + 1] = v0[i];
+      f64[i * 3 + 2] = v1[i];
     }
     this.check(this.ex.sampleAddBatch(kind >>> 0, ptr, n), 'addSamples');
   }
