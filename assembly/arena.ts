@@ -23,7 +23,7 @@ export function ensureMemory(end: usize): bool {
 
 /** 8-aligned region of `size` bytes, or 0 (and a counted drop) when memory is capped or exhausted. */
 export function arenaAlloc(size: usize): usize {
-  const ptr = (hget(BUMP) + 7) & ~7;
+  const ptr: usize = (<usize>hget(BUMP) + 7) & ~7;
   const end = ptr + size;
   if (end < ptr || end > 0xfff00000) { hinc(DROP_NO_MEMORY); return 0; }
   if (!ensureMemory(end)) { hinc(DROP_NO_MEMORY); return 0; }
