@@ -120,6 +120,11 @@ let active: ProfilerImpl | undefined;
 let warned = false;
 
 export async function start(options: ProfilerOptions = {}): Promise<Profiler> {
+  return startProfiler(options);
+}
+
+/** start() with the implementation's extra surface (stopSync for exit handlers). */
+export async function startProfiler(options: ProfilerOptions = {}): Promise<ProfilerImpl> {
   const resolved = resolveOptions(options, ['onPeriod']);
   if (options.onPeriod !== undefined && typeof options.onPeriod !== 'function') {
     throw new TypeError('wasmprof: option onPeriod must be a function');

@@ -1,0 +1,86 @@
+// `node --import wasmprof/register app.js`: profiles the program from its first line, configured
+// by WASMPROF_* environment variables (docs/configuration.md), and writes every period into
+// WASMPROF_OUTPUT_DIR (default ./wasmprof-profiles) as `<type>-<pid>-<seq>.pb.gz`.
+//
+// The last period is written too:
+//   * when the program ends by itself or calls process.exit() — synchronously from the 'exit'
+//     event (the inspector source answers synchronously); a source that cannot stop synchronously
+//     writes it from 'beforeExit' instead (then an explicit process.exit() loses the last period);
+//   * on SIGINT/SIGTERM: if the program has no handler of its own for the signal, the last period
+//     is written and the signal is raised again with its default action (the process ends the
+//     way it would have without wasmprof, e.g. exit status 143 for SIGTERM). If the program
+//     handles the signal itself, a period is written and the program carries on.
+// Only the main thread is profiled (worker threads inherit --import; call start() in a worker
+// to profile it). Child processes inherit NODE_OPTIONS and profile themselves, each with its pid.
+// A bad WASMPROF_* value prints one error line and the program runs without profiling.
+import { isMainThread } from 'node:worker_threads';
+import { WasmprofOptionError } from './profiler/options.js';
+import { startProfiler, type ProfilerImpl } from './profiler/profiler.js';
+
+export const DEFAULT_OUTPUT_DIR = 'wasmprof-profiles';
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
+
+function say(line: string): void {
+  try { process.stderr.write(`${line}\n`); } catch { /* stderr gone */ }
+}
+
+function install(profiler: ProfilerImpl): void {
+  let ended = false;
+  const endSync = (): void => {
+    if (ended) return;
+    ended = true;
+    try { profiler.stopSync(); } catch (err) { say(`wasmprof: writing the last period failed: ${err instanceof Error ? err.message : String(err)}`); }
+  };
+  const endAsync = (): Promise<void> => {
+    if (ended) return Promise.resolve();
+    ended = true;
+    return profiler.stop().then(() => undefined, (err: unknown) => { say(`wasmprof: writing the last period failed: ${err instanceof Error ? err.message : String(err)}`); });
+  };
+
+  if (profiler.canStopSync) {
+    process.on('exit', endSync);
+  } else {
+    process.on('beforeExit', () => { void endAsync(); });
+  }
+
+  for (const signal of SIGNALS) {
+    const handler = (): void => {
+      const others = process.listeners(signal).filter((l) => l !== handler).length;
+      if (others > 0) {
+        // The program owns this signal: keep profiling, but put what we have on disk now.
+        if (!ended) profiler.collect().catch(() => undefined);
+        return;
+      }
+      const reraise = (): void => {
+        process.removeListener(signal, handler);
+        process.kill(process.pid, signal);
+      };
+      if (profiler.canStopSync) {
+        endSync();
+        reraise();
+      } else {
+        const timer = setTimeout(reraise, SIGNAL_FLUSH_TIMEOUT_MS);
+        void endAsync().finally(() => { clearTimeout(timer); reraise(); });
+      }
+    };
+    process.on(signal, handler);
+  }
+}
+
+async function main(): Promise<void> {
+  if (!isMainThread) return;
+  const env = process.env;
+  const outputDir = env.WASMPROF_OUTPUT_DIR !== undefined && env.WASMPROF_OUTPUT_DIR.trim() !== '' ? env.WASMPROF_OUTPUT_DIR : DEFAULT_OUTPUT_DIR;
+  let profiler: ProfilerImpl;
+  try {
+    profiler = await startProfiler({ outputDir });
+  } catch (err) {
+    if (err instanceof WasmprofOptionError) say(`${err.message}; profiling is off`);
+    else say(`wasmprof: could not start profiling: ${err instanceof Error ? err.message : String(err)}; profiling is off`);
+    return;
+  }
+  install(profiler);
+}
+
+await main();
