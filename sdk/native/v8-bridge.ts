@@ -1,0 +1,417 @@
+// Loader for the V8 part of the native bridge (native-bridge/v8, C++ against the running Node's
+// own V8 headers), and the native CpuSource / HeapSource built on it.
+//
+// The addon hands over flat typed arrays (pre-order nodes with parent indexes, a per-period table
+// of distinct call frames, samples, deltas); the DevTools-shaped objects of sources.ts are built
+// here, in JavaScript, because object literals are far cheaper to create from JIT-compiled code
+// than property by property from C++. See docs/native-bridge.md.
+//
+// Loading never throws: on failure the result is `{ error }`, one line for the SDK's single
+// warning, and the SDK uses node:inspector instead.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type {
+  CallFrameInfo,
+  CpuSource,
+  HeapSource,
+  RawCpuProfile,
+  RawHeapNode,
+  RawHeapProfile,
+  RawProfileNode,
+} from '../profiler/sources.js';
+
+export const V8_ADDON_RELATIVE_PATH = 'native-bridge/v8/build/Release/wasmprof_v8.node';
+const BUILD_STATUS_RELATIVE_PATH = 'native-bridge/build/status.json';
+/** Bumped with the addon's JS surface; an addon with another value is treated as stale. */
+const ABI_VERSION = 1;
+
+/** One period as the addon returns it (see native-bridge/v8/wasmprof_v8.cc). */
+interface NativeCpuPeriod {
+  startTime: number;
+  endTime: number;
+  /** 4 per node, pre-order: id, parent index (-1 for the root), hit count, frame index. */
+  nodes: Int32Array;
+  /** 5 per frame: function name (index into strings), url (index into strings), script id, line, column (0-based). */
+  frames: Int32Array;
+  strings: string[];
+  samples: Int32Array;
+  timeDeltas: Float64Array;
+  /** Samples dropped because the previous period already had them (start-before-stop overlap). */
+  droppedOverlap: number;
+  threadCpuMicros?: number;
+}
+
+interface NativeHeapProfile {
+  /** 5 per node, pre-order: id, parent index, script id, line, column (0-based). */
+  nodes: Int32Array;
+  selfSizes: Float64Array;
+  names: string[];
+  urls: string[];
+  /** 3 per sample: size (bytes, size * count), node id, ordinal. */
+  samples: Float64Array;
+}
+
+interface RawAddon {
+  abiVersion: number;
+  cpuStart(intervalMicros: number): void;
+  cpuRotate(): NativeCpuPeriod;
+  cpuStop(): NativeCpuPeriod;
+  cpuRelease(): number;
+  cpuRunning(): boolean;
+  lastTimings(): Float64Array;
+  threadCpuMicros(): number;
+  heapStart(intervalBytes: number, stackDepth: number): void;
+  heapProfile(): NativeHeapProfile;
+  heapStop(): void;
+  heapRunning(): boolean;
+}
+
+const RAW_FUNCTIONS = [
+  'cpuStart',
+  'cpuRotate',
+  'cpuStop',
+  'cpuRelease',
+  'cpuRunning',
+  'lastTimings',
+  'threadCpuMicros',
+  'heapStart',
+  'heapProfile',
+  'heapStop',
+  'heapRunning',
+] as const;
+
+/** Where the time of the last rotate()/stop() went (wall-clock µs). */
+export interface RotationTimings {
+  /** V8: starting the next profile (0 for stop()). */
+  startMicros: number;
+  /** V8: stopping the ended profile (V8 also streams its trace events here). */
+  stopMicros: number;
+  /** Addon: flattening the profile into typed arrays and strings. */
+  flattenMicros: number;
+  /** V8: deleting the profile. For rotate() this happens in a setImmediate after it returned
+   *  (0 until then), so it is not part of the rotation's stall. */
+  deleteMicros: number;
+  /** This module: building the DevTools-shaped objects from the flat data. */
+  shapeMicros: number;
+  /** Samples dropped because the period before already had them (start-before-stop overlap). */
+  droppedOverlap: number;
+}
+
+/** The native CPU source, with diagnostics beyond the CpuSource contract. */
+export interface NativeCpuSource extends CpuSource {
+  readonly kind: 'native';
+  /** Timings of the last rotate() or stop(). */
+  lastTimings(): RotationTimings;
+}
+
+export interface NativeHeapSource extends HeapSource {
+  readonly kind: 'native';
+}
+
+export interface V8Bridge {
+  /** Absolute path of the loaded .node file. */
+  readonly path: string;
+  /** A CPU source for the calling thread's isolate. All sources of one thread share V8's
+   *  profiler state, so only one of them can be started at a time. */
+  cpu(): NativeCpuSource;
+  /** A heap source for the calling thread's isolate (V8 has one sampling heap profiler per
+   *  isolate, shared with node:inspector). */
+  heap(): NativeHeapSource;
+  /** CPU time used by the calling thread so far (µs), as the addon measures it. */
+  threadCpuMicros(): number;
+}
+
+export type V8BridgeLoad = V8Bridge | { error: string };
+
+export interface V8BridgeLoadOptions {
+  /** Path of the .node file; default: the package's own build output. */
+  path?: string;
+  /** Build status written by native-bridge/build.mjs, consulted to explain a missing addon
+   *  (default: the package's own, when `path` is the default too). */
+  statusPath?: string;
+}
+
+// ------------------------------------------------------------------------------------ loading
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'native-bridge')) && existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+function buildFailure(statusPath: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(statusPath, 'utf8'));
+    if (!Array.isArray(parsed)) return undefined;
+    for (const entry of parsed as unknown[]) {
+      if (typeof entry !== 'object' || entry === null) continue;
+      const e = entry as { addon?: unknown; ok?: unknown; reason?: unknown };
+      if (e.addon === 'v8' && e.ok === false && typeof e.reason === 'string') return e.reason;
+    }
+  } catch {
+    // no status file: the build never ran
+  }
+  return undefined;
+}
+
+function isRawAddon(x: unknown): x is RawAddon {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as Record<string, unknown>;
+  return RAW_FUNCTIONS.every((k) => typeof o[k] === 'function');
+}
+
+const FALLBACK = 'CPU and heap profiles come from node:inspector';
+const loaded = new Map<string, V8Bridge>();
+
+/**
+ * Loads the addon for the calling thread. Never throws: on failure the result is `{ error }`,
+ * one line saying why (and that node:inspector is used instead).
+ */
+export function loadV8Bridge(options: V8BridgeLoadOptions = {}): V8BridgeLoad {
+  if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined') {
+    return { error: `V8 profiler addon unavailable: running under Deno, whose addons cannot reach V8's C++ profiler API; ${FALLBACK}` };
+  }
+  const root = packageRoot();
+  const path = resolve(options.path ?? join(root, V8_ADDON_RELATIVE_PATH));
+  const cached = loaded.get(path);
+  if (cached) return cached;
+  if (!existsSync(path)) {
+    const statusPath = options.statusPath ?? (options.path === undefined ? join(root, BUILD_STATUS_RELATIVE_PATH) : undefined);
+    const why = statusPath === undefined ? undefined : buildFailure(statusPath);
+    return {
+      error: oneLine(
+        `V8 profiler addon not found at ${path} ` +
+          (why
+            ? `(its build failed: ${why}; fix that and run \`npm run build:native\`)`
+            : '(not built: run `npm run build:native`; npm may have skipped install scripts, e.g. with --ignore-scripts or a policy that blocks them)') +
+          `; ${FALLBACK}`,
+      ),
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = createRequire(import.meta.url)(path);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return { error: oneLine(`V8 profiler addon at ${path} failed to load (${msg}; rebuild with \`npm run build:native\`); ${FALLBACK}`) };
+  }
+  if (!isRawAddon(raw) || raw.abiVersion !== ABI_VERSION) {
+    return { error: oneLine(`V8 profiler addon at ${path} has unexpected exports (stale build? run \`npm run build:native\`); ${FALLBACK}`) };
+  }
+  const addon = raw;
+  const bridge: V8Bridge = {
+    path,
+    cpu: () => new NativeCpu(addon),
+    heap: () => new NativeHeap(addon),
+    threadCpuMicros: () => addon.threadCpuMicros(),
+  };
+  loaded.set(path, bridge);
+  return bridge;
+}
+
+// ------------------------------------------------------------------------------------ shaping
+
+const urlCache = new Map<string, string>();
+
+/** Resource name → URL the way Node's inspector reports it: file paths become file:// URLs. */
+function toUrl(resourceName: string): string {
+  if (resourceName === '' || !isAbsolute(resourceName)) return resourceName;
+  let url = urlCache.get(resourceName);
+  if (url === undefined) {
+    url = pathToFileURL(resourceName).href;
+    if (urlCache.size >= 4096) urlCache.clear();
+    urlCache.set(resourceName, url);
+  }
+  return url;
+}
+
+function toNumbers(a: ArrayLike<number>): number[] {
+  const n = a.length;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = a[i];
+  return out;
+}
+
+function shapeCpu(p: NativeCpuPeriod): RawCpuProfile {
+  const fd = p.frames;
+  const strings = p.strings;
+  const frameCount = fd.length / 5;
+  const names = new Array<string>(frameCount);
+  const urls = new Array<string>(frameCount);
+  const scriptIds = new Array<string>(frameCount);
+  for (let f = 0, o = 0; f < frameCount; f++, o += 5) {
+    names[f] = strings[fd[o]];
+    urls[f] = toUrl(strings[fd[o + 1]]);
+    scriptIds[f] = String(fd[o + 2]);
+  }
+  const nd = p.nodes;
+  const count = nd.length / 4;
+  const nodes = new Array<RawProfileNode>(count);
+  for (let i = 0, o = 0; i < count; i++, o += 4) {
+    const f = nd[o + 3];
+    const fo = f * 5;
+    // A fresh callFrame per node, as the inspector gives: consumers may rewrite frames in place.
+    const callFrame: CallFrameInfo = {
+      functionName: names[f],
+      scriptId: scriptIds[f],
+      url: urls[f],
+      lineNumber: fd[fo + 3],
+      columnNumber: fd[fo + 4],
+    };
+    const node: RawProfileNode = { id: nd[o], callFrame, hitCount: nd[o + 2] };
+    nodes[i] = node;
+    const parent = nd[o + 1];
+    if (parent >= 0) {
+      const pn = nodes[parent];
+      if (pn.children === undefined) pn.children = [node.id];
+      else pn.children.push(node.id);
+    }
+  }
+  const out: RawCpuProfile = {
+    nodes,
+    startTime: p.startTime,
+    endTime: p.endTime,
+    samples: toNumbers(p.samples),
+    timeDeltas: toNumbers(p.timeDeltas),
+  };
+  if (p.threadCpuMicros !== undefined) out.threadCpuMicros = p.threadCpuMicros;
+  return out;
+}
+
+function shapeHeap(p: NativeHeapProfile): RawHeapProfile {
+  const nd = p.nodes;
+  const count = nd.length / 5;
+  const nodes = new Array<RawHeapNode>(count);
+  for (let i = 0, o = 0; i < count; i++, o += 5) {
+    const node: RawHeapNode = {
+      id: nd[o],
+      callFrame: {
+        functionName: p.names[i],
+        scriptId: String(nd[o + 2]),
+        url: toUrl(p.urls[i]),
+        lineNumber: nd[o + 3],
+        columnNumber: nd[o + 4],
+      },
+      selfSize: p.selfSizes[i],
+      children: [],
+    };
+    nodes[i] = node;
+    const parent = nd[o + 1];
+    if (parent >= 0) nodes[parent].children.push(node);
+  }
+  const s = p.samples;
+  const samples = new Array<{ size: number; nodeId: number; ordinal: number }>(s.length / 3);
+  for (let i = 0, o = 0; o < s.length; i++, o += 3) samples[i] = { size: s[o], nodeId: s[o + 1], ordinal: s[o + 2] };
+  return { head: nodes[0], samples };
+}
+
+let warmed = false;
+
+/** Runs the shaping code over a synthetic period so that the first real rotation does not
+ *  run it in the interpreter (which costs several ms for a few thousand nodes). */
+function warmShaping(): void {
+  if (warmed) return;
+  warmed = true;
+  const n = 4096;
+  const nodes = new Int32Array(n * 4);
+  for (let i = 0; i < n; i++) {
+    nodes[i * 4] = i + 1;
+    nodes[i * 4 + 1] = i === 0 ? -1 : (i - 1) >> 1;
+    nodes[i * 4 + 2] = i & 3;
+    nodes[i * 4 + 3] = i & 63;
+  }
+  const frames = new Int32Array(64 * 5);
+  for (let f = 0; f < 64; f++) frames.set([f & 7, 8, f, f, f], f * 5);
+  const strings = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', ''];
+  const period: NativeCpuPeriod = {
+    startTime: 0,
+    endTime: 1,
+    nodes,
+    frames,
+    strings,
+    samples: new Int32Array(n).fill(1),
+    timeDeltas: new Float64Array(n).fill(1),
+    droppedOverlap: 0,
+  };
+  for (let k = 0; k < 3; k++) shapeCpu(period);
+}
+
+// ------------------------------------------------------------------------------------ sources
+
+class NativeCpu implements NativeCpuSource {
+  readonly kind = 'native' as const;
+  private shapeMicros = 0;
+  private dropped = 0;
+
+  constructor(private readonly addon: RawAddon) {}
+
+  async start(intervalMicros: number): Promise<void> {
+    this.addon.cpuStart(intervalMicros);
+    warmShaping();
+  }
+
+  async rotate(): Promise<RawCpuProfile> {
+    const out = this.shape(this.addon.cpuRotate());
+    // Deleting V8's copy costs about as much as flattening it: do it in a later turn of the
+    // loop so that the two costs are two short stalls, not one long one.
+    setImmediate(this.release).unref();
+    return out;
+  }
+
+  private readonly release = (): void => {
+    this.addon.cpuRelease();
+  };
+
+  async stop(): Promise<RawCpuProfile> {
+    return this.shape(this.addon.cpuStop());
+  }
+
+  private shape(p: NativeCpuPeriod): RawCpuProfile {
+    const t0 = performance.now();
+    const out = shapeCpu(p);
+    this.shapeMicros = (performance.now() - t0) * 1000;
+    this.dropped = p.droppedOverlap;
+    return out;
+  }
+
+  lastTimings(): RotationTimings {
+    const t = this.addon.lastTimings();
+    return {
+      startMicros: t[0],
+      stopMicros: t[1],
+      flattenMicros: t[2],
+      deleteMicros: t[3],
+      shapeMicros: this.shapeMicros,
+      droppedOverlap: this.dropped,
+    };
+  }
+}
+
+class NativeHeap implements NativeHeapSource {
+  readonly kind = 'native' as const;
+
+  constructor(private readonly addon: RawAddon) {}
+
+  async start(intervalBytes: number, stackDepth: number): Promise<void> {
+    this.addon.heapStart(intervalBytes, stackDepth);
+  }
+
+  async profile(): Promise<RawHeapProfile> {
+    return shapeHeap(this.addon.heapProfile());
+  }
+
+  async stop(): Promise<void> {
+    this.addon.heapStop();
+  }
+}
