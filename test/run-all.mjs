@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
+import { createRequire } from 'node:module';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 mkdirSync(join(root, 'test-results'), { recursive: true });
@@ -34,7 +35,9 @@ function tapCounts(output) {
 }
 
 const suites = [];
-const node = await run(process.execPath, [join(root, 'node_modules/tap/dist/esm/run/index.js')], { FORCE_COLOR: '0' });
+const require = createRequire(import.meta.url);
+const tapBin = join(dirname(require.resolve('tap/package.json')), JSON.parse(readFileSync(require.resolve('tap/package.json'), 'utf8')).bin.tap);
+const node = await run(process.execPath, [tapBin], { FORCE_COLOR: '0' });
 const nodeCounts = tapCounts(node.output) ?? { passed: 0, failed: 1, skipped: 0 };
 if (node.code !== 0 && nodeCounts.failed === 0) nodeCounts.failed = 1; // tap failed without a count (crash, timeout)
 suites.push(['node', nodeCounts]);
