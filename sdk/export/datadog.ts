@@ -1,0 +1,155 @@
+// Push to the Datadog Agent's profiling endpoint (docs/exporters.md has the format and where it
+// was checked): one request per batch,
+//   POST {agent}/profiling/v1/input      (agent default http://localhost:8126)
+//   multipart/form-data:
+//     "event"  (filename event.json, application/json): {attachments, start, end, family,
+//              version: "4", tags_profiler, internal, info}
+//     "<type>.pprof" (filename <type>.pprof, application/octet-stream): one gzipped pprof per type
+// The agent adds the API key and host; an API key given here is sent as DD-API-KEY (for the
+// agentless intake or a proxy).
+import { batchBytes, batchProblem } from './batch.js';
+import { parseEndpoint, redactorFor } from './endpoint.js';
+import { encodeMultipart } from './multipart.js';
+import { resolveSending, type SendingOptions } from './options.js';
+import { classifyResponse, Sender, type AttemptResult } from './sender.js';
+import { mergeTags, tagProblem } from './tags.js';
+import { fetchTransport } from './transport.js';
+import { defaultReporter, type Exporter, type ExporterStats, type ProfileBatch } from './types.js';
+import { WASMPROF_VERSION } from './version.js';
+
+export interface DatadogExporterOptions extends SendingOptions {
+  /** Agent base URL. Default http://localhost:8126. */
+  agentUrl?: string;
+  /** Path on the agent. Default /profiling/v1/input. */
+  path?: string;
+  /** `service` tag. */
+  service: string;
+  /** `env` and `version` tags (optional). */
+  env?: string;
+  version?: string;
+  /** More tags (k:v in tags_profiler). */
+  tags?: Record<string, string>;
+  /** Sent as DD-API-KEY when set (agentless intake / proxy); the agent does not need it. */
+  apiKey?: string;
+  /** The event's `family`. Default 'node' (what Datadog's own Node profiler sends). */
+  family?: string;
+}
+
+interface Item {
+  batch: ProfileBatch;
+  tags: string;
+  body?: Uint8Array;
+  contentType?: string;
+}
+
+interface RuntimeInfo { engine: string; version: string; pid: number | undefined; arch: string | undefined; platform: string | undefined }
+
+function runtimeInfo(): RuntimeInfo {
+  const g = globalThis as { Deno?: { version?: { deno?: string } }; process?: { version?: string; pid?: number; arch?: string; platform?: string } };
+  const p = g.process;
+  if (g.Deno?.version?.deno) return { engine: 'deno', version: g.Deno.version.deno, pid: p?.pid, arch: p?.arch, platform: p?.platform };
+  return { engine: 'nodejs', version: p?.version ?? 'unknown', pid: p?.pid, arch: p?.arch, platform: p?.platform };
+}
+
+const DD_VALUE_FORBIDDEN = /[,\s]/;
+
+export class DatadogExporter implements Exporter {
+  private readonly sender: Sender<Item>;
+  private readonly url: string;
+  private readonly headers: Record<string, string>;
+  private readonly staticTags: Record<string, string>;
+  private readonly baseTagString: string;
+  private readonly opts: DatadogExporterOptions;
+  private readonly runtime = runtimeInfo();
+
+  constructor(options: DatadogExporterOptions) {
+    this.opts = options;
+    const endpoint = parseEndpoint(options.agentUrl ?? 'http://localhost:8126', {}, 'Datadog agent URL');
+    if (endpoint.credentials.basicAuth) throw new Error('Datadog agent URL must not contain user:password (the agent takes no credentials; use apiKey for DD-API-KEY)');
+    const path = options.path ?? '/profiling/v1/input';
+    if (!path.startsWith('/')) throw new Error(`Datadog path must start with '/' (got ${JSON.stringify(path)})`);
+    for (const [name, v] of [['service', options.service], ['env', options.env], ['version', options.version]] as const) {
+      if (name === 'service' && (typeof v !== 'string' || v === '')) throw new Error('Datadog service name is required');
+      if (v !== undefined && (v === '' || DD_VALUE_FORBIDDEN.test(v) || v.length > 200)) throw new Error(`Datadog ${name} ${JSON.stringify(v)} must be 1-200 characters without commas or spaces`);
+    }
+    for (const [k, v] of Object.entries(options.tags ?? {})) {
+      const p = tagProblem(k, v);
+      if (p) throw new Error(`Datadog tags: ${p}`);
+    }
+    this.url = endpoint.base + path;
+    this.headers = { 'user-agent': `wasmprof/${WASMPROF_VERSION}`, 'dd-evp-origin': 'wasmprof', 'dd-evp-origin-version': WASMPROF_VERSION };
+    if (options.apiKey) this.headers['dd-api-key'] = options.apiKey;
+    this.staticTags = { ...(options.tags ?? {}) };
+    const rt = this.runtime;
+    const base: Array<[string, string | number | undefined]> = [
+      ['service', options.service], ['env', options.env], ['version', options.version],
+      ['language', 'javascript'], ['runtime', rt.engine], ['runtime_version', rt.version],
+      ['runtime_arch', rt.arch], ['runtime_os', rt.platform], ['process_id', rt.pid],
+      ['profiler', 'wasmprof'], ['profiler_version', WASMPROF_VERSION], ['format', 'pprof'],
+    ];
+    this.baseTagString = base.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}:${v}`).join(',');
+    const transport = options.transport ?? fetchTransport;
+    this.sender = new Sender<Item>({
+      kind: 'datadog',
+      ...resolveSending(options),
+      redactor: redactorFor({}, [options.apiKey]),
+      report: options.onError ?? defaultReporter,
+      random: options.random,
+      attempt: async (item, signal): Promise<AttemptResult> => {
+        if (!item.body) {
+          const mp = encodeMultipart([
+            { name: 'event', filename: 'event.json', contentType: 'application/json', data: JSON.stringify(this.event(item)) },
+            ...item.batch.profiles.map((p) => ({ name: `${p.type}.pprof`, filename: `${p.type}.pprof`, contentType: 'application/octet-stream', data: p.pprof })),
+          ]);
+          item.body = mp.body;
+          item.contentType = mp.contentType;
+        }
+        const res = await transport({ url: this.url, method: 'POST', headers: { ...this.headers, 'content-type': item.contentType! }, body: item.body, signal });
+        return classifyResponse(res, `Datadog agent ${this.url}`);
+      },
+    });
+  }
+
+  /** The event.json object of one batch (exposed for tests and docs). */
+  event(item: { batch: ProfileBatch; tags: string }): Record<string, unknown> {
+    const rt = this.runtime;
+    return {
+      attachments: item.batch.profiles.map((p) => `${p.type}.pprof`),
+      start: item.batch.start.toISOString(),
+      end: item.batch.end.toISOString(),
+      family: this.opts.family ?? 'node',
+      version: '4',
+      tags_profiler: item.tags,
+      internal: { wasmprof_version: WASMPROF_VERSION },
+      info: {
+        application: { service: this.opts.service, env: this.opts.env, version: this.opts.version },
+        runtime: { engine: rt.engine, version: rt.version.replace(/^v/, '') },
+        profiler: { name: 'wasmprof', version: WASMPROF_VERSION },
+      },
+    };
+  }
+
+  /** tags_profiler for a batch: fixed tags, static tags, then the batch's labels. */
+  tagString(batch: ProfileBatch): string {
+    const { tags, skipped } = mergeTags(this.staticTags, batch.labels);
+    if (skipped.length) this.sender.countInvalid(`labels ${skipped.join(', ')} are not valid tags; sent without them`);
+    const extra = Object.entries(tags).map(([k, v]) => `${k}:${v}`);
+    return extra.length ? `${this.baseTagString},${extra.join(',')}` : this.baseTagString;
+  }
+
+  export(batch: ProfileBatch): void {
+    try {
+      const problem = batchProblem(batch);
+      if (problem) { this.sender.countInvalid(problem); return; }
+      this.sender.countAccepted();
+      this.sender.enqueue({ batch, tags: this.tagString(batch) }, batchBytes(batch), batch.profiles.length);
+    } catch (err) {
+      this.sender.countInvalid(String(err));
+    }
+  }
+
+  flush(timeoutMs: number): Promise<void> { return this.sender.flush(timeoutMs); }
+  close(timeoutMs: number): Promise<void> { return this.sender.close(timeoutMs); }
+  stats(): ExporterStats { return this.sender.stats(); }
+  takeDropComment(): string | undefined { return this.sender.takeDropComment(); }
+}

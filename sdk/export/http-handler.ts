@@ -1,0 +1,236 @@
+// Pull mode: a plain node:http request listener that serves profiles the way Go's net/http/pprof
+// does, so that `go tool pprof http://host:port/debug/pprof/profile?seconds=5` works:
+//   GET /debug/pprof/                    index page
+//   GET /debug/pprof/profile?seconds=N   wall profile over N seconds (default 30), gzipped pprof
+//   GET /debug/pprof/heap                heap profile, gzipped pprof
+// Nothing is served unless the application mounts the listener (http.createServer(handler),
+// Express app.use(handler) or app.use('/debug/pprof', handler), Fastify with reply.hijack()).
+// An optional token is required as `Authorization: Bearer <token>` or as the password of basic
+// auth (so `go tool pprof http://x:<token>@host:port/...` works), compared in constant time.
+// Concurrent requests for the same profile share one collection.
+// Exported as the package subpath `wasmprof/http`.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface PprofHandlerOptions {
+  /** Collects a wall profile over `seconds`; resolves with gzipped pprof bytes. Should stop early
+   *  when `signal` aborts (every client that asked for it went away). */
+  collectWall: (seconds: number, signal: AbortSignal) => Promise<Uint8Array>;
+  /** Takes a heap profile now; resolves with gzipped pprof bytes. */
+  collectHeap: () => Promise<Uint8Array>;
+  /** When set, every profile and index request must carry it (401 without, 403 when wrong). */
+  token?: string;
+  /** Largest `seconds` accepted (400 beyond). Default 60; from 1 to 3600. */
+  maxSeconds?: number;
+}
+
+/** A node:http request listener; `next` (Express/Connect) is called for paths it does not serve. */
+export type PprofRequestListener = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+const PREFIX = '/debug/pprof';
+const DEFAULT_SECONDS = 30;
+/** How long past `seconds` a wall collection may take before the request gets a 504. */
+const COLLECT_GRACE_MS = 30_000;
+
+interface Shared {
+  promise: Promise<Uint8Array>;
+  controller: AbortController;
+  waiters: number;
+  seconds: number;
+  startedAt: number;
+}
+
+function digest(s: string): Buffer { return createHash('sha256').update(s, 'utf8').digest(); }
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) { res.end(); return; }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
+  res.end(body.endsWith('\n') ? body : body + '\n');
+}
+
+function indexPage(maxSeconds: number, defaultSeconds: number): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>/debug/pprof/</title></head>
+<body>
+<h1>/debug/pprof/</h1>
+<p>Profiles served by wasmprof (gzipped pprof):</p>
+<table>
+<tr><td><a href="profile?seconds=${defaultSeconds}">profile</a></td><td>wall-clock profile; <code>?seconds=N</code> (1 to ${maxSeconds}, default ${defaultSeconds})</td></tr>
+<tr><td><a href="heap">heap</a></td><td>sampled live heap</td></tr>
+</table>
+<p>Open with <code>go tool pprof http://HOST:PORT${PREFIX}/profile?seconds=${Math.min(5, maxSeconds)}</code> or
+<code>go tool pprof http://HOST:PORT${PREFIX}/heap</code>.</p>
+</body></html>
+`;
+}
+
+export function createPprofHandler(options: PprofHandlerOptions): PprofRequestListener {
+  if (typeof options?.collectWall !== 'function' || typeof options.collectHeap !== 'function') {
+    throw new TypeError('createPprofHandler needs collectWall(seconds, signal) and collectHeap() functions');
+  }
+  const maxSeconds = options.maxSeconds ?? 60;
+  if (!Number.isSafeInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > 3600) {
+    throw new RangeError(`maxSeconds must be an integer from 1 to 3600 (got ${String(maxSeconds)})`);
+  }
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length === 0)) {
+    throw new TypeError('token must be a non-empty string when given');
+  }
+  const defaultSeconds = Math.min(DEFAULT_SECONDS, maxSeconds);
+  const tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
+  let wall: Shared | undefined;
+  let heap: Promise<Uint8Array> | undefined;
+
+  /** 'ok', or the status to answer with. */
+  const authorize = (req: IncomingMessage): 'ok' | 401 | 403 => {
+    if (!tokenDigest) return 'ok';
+    const h = req.headers.authorization;
+    if (!h) return 401;
+    let presented: string | undefined;
+    const m = /^(\w+)\s+(.+)$/.exec(h.trim());
+    if (m && m[1].toLowerCase() === 'bearer') presented = m[2].trim();
+    else if (m && m[1].toLowerCase() === 'basic') {
+      const decoded = Buffer.from(m[2].trim(), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      presented = colon >= 0 ? decoded.slice(colon + 1) : undefined;
+    }
+    if (presented === undefined) return 401;
+    // Equal-length digests, compared in constant time: neither the token nor its length leaks.
+    return timingSafeEqual(digest(presented), tokenDigest) ? 'ok' : 403;
+  };
+
+  const route = (req: IncomingMessage): 'index' | 'profile' | 'heap' | undefined => {
+    let url: URL;
+    try { url = new URL(req.url ?? '/', 'http://localhost'); } catch { return undefined; }
+    let p = url.pathname;
+    if (p === PREFIX || p.startsWith(PREFIX + '/')) p = p.slice(PREFIX.length);
+    else if (!(req as { baseUrl?: unknown }).baseUrl) return undefined; // mounted at the root: only /debug/pprof/* is ours
+    p = p.replace(/\/+$/, '');
+    if (p === '') return 'index';
+    if (p === '/profile') return 'profile';
+    if (p === '/heap') return 'heap';
+    return undefined;
+  };
+
+  const parseSeconds = (params: URLSearchParams): number | string => {
+    const all = params.getAll('seconds');
+    if (all.length === 0) return defaultSeconds;
+    if (all.length > 1) return 'give seconds once';
+    const v = all[0];
+    if (!/^[0-9]+$/.test(v)) return `seconds must be a whole number of seconds from 1 to ${maxSeconds} (got ${JSON.stringify(v.slice(0, 40))})`;
+    const n = Number(v);
+    if (n < 1) return `seconds must be at least 1 (got ${v})`;
+    if (n > maxSeconds) return `seconds must be at most ${maxSeconds} (got ${v}); the server's maxSeconds limits it`;
+    return n;
+  };
+
+  const sendProfile = (res: ServerResponse, bytes: Uint8Array, filename: string): void => {
+    if (res.destroyed || res.writableEnded) return;
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-disposition': `attachment; filename="${filename}"`,
+      'content-length': String(bytes.byteLength),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(bytes);
+  };
+
+  const fail = (res: ServerResponse, what: string, err: unknown): void => {
+    const message = err instanceof Error ? err.message : String(err);
+    send(res, 500, `${what} failed: ${message}`);
+  };
+
+  const serveWall = (res: ServerResponse, seconds: number): void => {
+    if (wall && wall.seconds !== seconds) {
+      const left = Math.max(1, Math.ceil((wall.startedAt + wall.seconds * 1000 - Date.now()) / 1000));
+      send(res, 409, `a ${wall.seconds} s wall profile is already being collected; ask for seconds=${wall.seconds} to share it, or retry in ${left} s`, { 'retry-after': String(left) });
+      return;
+    }
+    if (!wall) {
+      const controller = new AbortController();
+      const shared: Shared = { controller, waiters: 0, seconds, startedAt: Date.now(), promise: Promise.resolve(new Uint8Array()) };
+      shared.promise = new Promise<Uint8Array>((resolve, reject) => {
+        const guard = setTimeout(() => { controller.abort(); reject(new Error(`the collector did not finish within ${seconds} s + ${COLLECT_GRACE_MS / 1000} s`)); }, seconds * 1000 + COLLECT_GRACE_MS);
+        guard.unref();
+        let p: Promise<Uint8Array>;
+        try { p = Promise.resolve(options.collectWall(seconds, controller.signal)); } catch (err) { p = Promise.reject(err); }
+        p.then(resolve, reject).finally(() => { clearTimeout(guard); });
+      });
+      const clear = (): void => { if (wall === shared) wall = undefined; };
+      shared.promise.then(clear, clear);
+      wall = shared;
+    }
+    const shared = wall;
+    shared.waiters++;
+    let settled = false;
+    res.on('close', () => {
+      if (settled) return;
+      settled = true;
+      // The client went away before its profile was sent: when nobody is waiting any more, stop
+      // the collection and let the next request start a fresh one.
+      if (--shared.waiters === 0 && !shared.controller.signal.aborted) {
+        shared.controller.abort();
+        if (wall === shared) wall = undefined;
+      }
+    });
+    shared.promise.then(
+      (bytes) => { if (!settled) { settled = true; shared.waiters--; sendProfile(res, bytes, 'profile'); } },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        shared.waiters--;
+        if (err instanceof Error && /did not finish within/.test(err.message)) send(res, 504, `wall profile ${err.message}`);
+        else fail(res, 'wall profile collection', err);
+      },
+    );
+  };
+
+  const serveHeap = (res: ServerResponse): void => {
+    if (!heap) {
+      let p: Promise<Uint8Array>;
+      try { p = Promise.resolve(options.collectHeap()); } catch (err) { p = Promise.reject(err); }
+      const mine = p;
+      heap = mine;
+      const clear = (): void => { if (heap === mine) heap = undefined; };
+      mine.then(clear, clear);
+    }
+    heap.then((bytes) => { sendProfile(res, bytes, 'heap'); }, (err: unknown) => { fail(res, 'heap profile collection', err); });
+  };
+
+  return (req, res, next) => {
+    try {
+      const which = route(req);
+      if (!which) {
+        if (typeof next === 'function') { next(); return; }
+        send(res, 404, `not found: ${PREFIX}/ serves profile, heap and an index`);
+        return;
+      }
+      const method = req.method ?? 'GET';
+      if (method !== 'GET' && !(method === 'HEAD' && which === 'index')) {
+        send(res, 405, `method ${method} not allowed; use GET`, { allow: which === 'index' ? 'GET, HEAD' : 'GET' });
+        return;
+      }
+      const auth = authorize(req);
+      if (auth === 401) { send(res, 401, 'authorization required: send Authorization: Bearer <token> (or the token as the basic-auth password)', { 'www-authenticate': 'Bearer realm="wasmprof", Basic realm="wasmprof"' }); return; }
+      if (auth === 403) { send(res, 403, 'invalid token'); return; }
+      const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      if (params.has('debug') && params.get('debug') !== '0') { send(res, 400, 'debug=N (text output) is not supported: fetch the binary profile and open it with go tool pprof'); return; }
+      if (which === 'index') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+        res.end(method === 'HEAD' ? undefined : indexPage(maxSeconds, defaultSeconds));
+        return;
+      }
+      if (which === 'heap') {
+        if (params.has('seconds')) { send(res, 400, 'seconds is not supported for heap (a heap profile is a snapshot of live memory)'); return; }
+        serveHeap(res);
+        return;
+      }
+      const seconds = parseSeconds(params);
+      if (typeof seconds === 'string') { send(res, 400, seconds); return; }
+      serveWall(res, seconds);
+    } catch (err) {
+      // A bug here must not take the application's server down.
+      try { fail(res, 'request', err); } catch { /* response already gone */ }
+    }
+  };
+}
