@@ -130,12 +130,12 @@ export class LabelContext {
     if (set === this.current) return;
     this.current = set;
     if (!this.active) return;
+    if (this.count >= this.maxTransitions) {
+      if (this.unknownFrom === Infinity) this.unknownFrom = this.now();
+      this.dropped++;
+      return;
+    }
     if (this.count === this.times.length) {
-      if (this.count >= this.maxTransitions) {
-        if (this.unknownFrom === Infinity) this.unknownFrom = this.now();
-        this.dropped++;
-        return;
-      }
       const bigger = new Float64Array(Math.min(this.maxTransitions, this.times.length * 2));
       bigger.set(this.times);
       this.times = bigger;

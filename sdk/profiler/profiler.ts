@@ -10,7 +10,7 @@
 //                   the period in O(1), gzip, deliver.
 //   stopSync()      the same, synchronously, for a process that is exiting (inspector source).
 import { Core } from '../core.js';
-import { identity, threadCpu, v8ClockOffsetMicros, wallNanos, type CpuReading } from '../runtime/node.js';
+import { enableDetailedLineInfo, identity, threadCpu, v8ClockOffsetMicros, wallNanos, type CpuReading } from '../runtime/node.js';
 import { ingestCpuProfile, profileUrls, type CpuIngest, type LabelHandles } from './cpu-collector.js';
 import { ProfileFileWriter } from './file-writer.js';
 import { FrameInterner } from './frames.js';
@@ -181,6 +181,7 @@ export class ProfilerImpl implements Profiler {
     const o = this.options;
     this.core.startSampling();
     if (o.profiles.includes('wall') || o.profiles.includes('cpu')) {
+      enableDetailedLineInfo();
       this.cpu = this.sources.cpu();
       await this.cpu.start(o.intervalMicros);
     }

@@ -69,9 +69,9 @@ export function sumAll(d: Decoded, index = 1): number {
   return d.samples.reduce((a, s) => a + s.values[index], 0);
 }
 
-/** 1-based line of the first line of `file` containing `text`. */
+/** 1-based line of the first line of `file` that starts with `text` (indentation aside). */
 export function lineOf(file: string, text: string, source: string): number {
-  const i = source.split('\n').findIndex((l) => l.includes(text));
+  const i = source.split('\n').findIndex((l) => l.trimStart().startsWith(text));
   if (i < 0) throw new Error(`${text} not found in ${file}`);
   return i + 1;
 }
