@@ -52,6 +52,7 @@ export class Sender<T> {
   private readonly counters = { batchesAccepted: 0, invalid: 0, delivered: 0, deliveredBytes: 0, retries: 0, timeouts: 0, rejected: 0 };
   private lastError: string | undefined;
   private running = false;
+  private scheduled = false;
   private closed = false;
   private stopped = false;
   private consecutiveFailures = 0;
@@ -129,7 +130,7 @@ export class Sender<T> {
     this.resolveIdle();
   }
 
-  private isIdle(): boolean { return this.queue.isEmpty && !this.running; }
+  private isIdle(): boolean { return this.queue.isEmpty && !this.running && !this.scheduled; }
 
   private waitIdle(timeoutMs: number): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
@@ -154,7 +155,17 @@ export class Sender<T> {
     try { this.o.report(line); } catch { /* a broken reporter must not break the exporter */ }
   }
 
+  /** Starts the send loop on a microtask, so that export() returns before any body is built. */
   private pump(): void {
+    if (this.running || this.stopped || this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.run();
+    });
+  }
+
+  private run(): void {
     if (this.running || this.stopped) return;
     this.running = true;
     this.loop().catch((err: unknown) => {

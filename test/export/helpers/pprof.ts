@@ -1,4 +1,5 @@
 // Builds and reads gzipped pprof with pprof-format, for fake collectors and server-side checks.
+import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 
@@ -13,11 +14,8 @@ export function makePprof(opts: { type?: 'wall' | 'cpu' | 'heap'; marker?: strin
   const loc = new Location({ id: 1, line: [new Line({ functionId: 1, line: 3 })] });
   const comments: number[] = [];
   if (opts.padBytes) {
-    // Incompressible filler so that sizes are what the test wants after gzip.
-    let pad = '';
-    let x = 12345;
-    while (pad.length < opts.padBytes) { x = (x * 1103515245 + 12345) >>> 0; pad += (x >>> 8).toString(36); }
-    comments.push(s(pad.slice(0, opts.padBytes)));
+    // Random filler (base64: gzip keeps about 3/4 of it) so that profiles have real sizes.
+    comments.push(s(randomBytes(Math.ceil(opts.padBytes * 3 / 4)).toString('base64').slice(0, opts.padBytes)));
   }
   const v = opts.value ?? 7;
   const profile = new Profile({
