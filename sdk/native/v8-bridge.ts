@@ -243,9 +243,22 @@ function toNumbers(a: ArrayLike<number>): number[] {
   return out;
 }
 
+/** The DevTools-shaped period. Only reads the native object's fields: the loops live in
+ *  buildCpuNodes()/toNumbers(), which see nothing but typed arrays and plain arrays, so that
+ *  their optimized code does not depend on the map of the addon-made object (see warmShaping). */
 function shapeCpu(p: NativeCpuPeriod): RawCpuProfile {
-  const fd = p.frames;
-  const strings = p.strings;
+  const out: RawCpuProfile = {
+    nodes: buildCpuNodes(p.nodes, p.frames, p.strings),
+    startTime: p.startTime,
+    endTime: p.endTime,
+    samples: toNumbers(p.samples),
+    timeDeltas: toNumbers(p.timeDeltas),
+  };
+  if (p.threadCpuMicros !== undefined) out.threadCpuMicros = p.threadCpuMicros;
+  return out;
+}
+
+function buildCpuNodes(nd: Int32Array, fd: Int32Array, strings: string[]): RawProfileNode[] {
   const frameCount = fd.length / 5;
   const names = new Array<string>(frameCount);
   const urls = new Array<string>(frameCount);
@@ -255,7 +268,6 @@ function shapeCpu(p: NativeCpuPeriod): RawCpuProfile {
     urls[f] = toUrl(strings[fd[o + 1]]);
     scriptIds[f] = String(fd[o + 2]);
   }
-  const nd = p.nodes;
   const count = nd.length / 4;
   const nodes = new Array<RawProfileNode>(count);
   for (let i = 0, o = 0; i < count; i++, o += 4) {
@@ -278,15 +290,7 @@ function shapeCpu(p: NativeCpuPeriod): RawCpuProfile {
       else pn.children.push(node.id);
     }
   }
-  const out: RawCpuProfile = {
-    nodes,
-    startTime: p.startTime,
-    endTime: p.endTime,
-    samples: toNumbers(p.samples),
-    timeDeltas: toNumbers(p.timeDeltas),
-  };
-  if (p.threadCpuMicros !== undefined) out.threadCpuMicros = p.threadCpuMicros;
-  return out;
+  return nodes;
 }
 
 function shapeHeap(p: NativeHeapProfile): RawHeapProfile {
@@ -318,8 +322,9 @@ function shapeHeap(p: NativeHeapProfile): RawHeapProfile {
 
 let warmed = false;
 
-/** Runs the shaping code over a synthetic period so that the first real rotation does not
- *  run it in the interpreter (which costs several ms for a few thousand nodes). */
+/** Runs the shaping loops over synthetic data at start(), so that the first real rotations do
+ *  not run them in the interpreter (several ms for a few thousand nodes). The data has the
+ *  same representations as the addon's (Int32Array, Float64Array, arrays of strings). */
 function warmShaping(): void {
   if (warmed) return;
   warmed = true;
@@ -332,19 +337,18 @@ function warmShaping(): void {
     nodes[i * 4 + 3] = i & 63;
   }
   const frames = new Int32Array(64 * 5);
-  for (let f = 0; f < 64; f++) frames.set([f & 7, 8, f, f, f], f * 5);
-  const strings = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', ''];
-  const period: NativeCpuPeriod = {
-    startTime: 0,
-    endTime: 1,
-    nodes,
-    frames,
-    strings,
-    samples: new Int32Array(n).fill(1),
-    timeDeltas: new Float64Array(n).fill(1),
-    droppedOverlap: 0,
-  };
-  for (let k = 0; k < 3; k++) shapeCpu(period);
+  const strings: string[] = [];
+  for (let f = 0; f < 64; f++) {
+    frames.set([strings.length, strings.length + 1, f, f, f], f * 5);
+    strings.push(`f${f}`, f % 2 === 0 ? `node:internal/w${f}` : f % 3 === 0 ? fileURLToPath(import.meta.url) : '');
+  }
+  const ints = new Int32Array(n).fill(1);
+  const doubles = new Float64Array(n).fill(1);
+  for (let k = 0; k < 3; k++) {
+    buildCpuNodes(nodes, frames, strings);
+    toNumbers(ints);
+    toNumbers(doubles);
+  }
 }
 
 // ------------------------------------------------------------------------------------ sources
