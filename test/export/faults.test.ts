@@ -115,6 +115,12 @@ for (const [tname, transport] of transports) {
     const ex = pyro(server.url, errors, { timeoutMs: 300, transport, queue: { maxItems: 8, maxBytes: 64 * 1024 * 1024 } });
     // Built before measuring: the test's own gzip must not count as the exporter's delay.
     const batches = Array.from({ length: 20 }, (_, i) => one(`hang${i}`, 1024 * 1024));
+    // Control: the same loop without the exporter, right before, under the same machine load
+    // (tap runs other test files in parallel on 2 shared cores).
+    const control = monitorEventLoopDelay({ resolution: 10 });
+    control.enable();
+    for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 100));
+    control.disable();
     const h = monitorEventLoopDelay({ resolution: 10 });
     h.enable();
     let maxExportMs = 0;
@@ -125,17 +131,21 @@ for (const [tname, transport] of transports) {
       await new Promise((r) => setTimeout(r, 100));
     }
     h.disable();
-    const p99 = h.percentile(99) / 1e6;
-    const max = h.max / 1e6;
+    const ms = (ns: number): number => ns / 1e6;
+    const p99 = ms(h.percentile(99));
+    const max = ms(h.max);
     const st = ex.stats();
-    t.comment(`event-loop delay over ${batches.length * 100} ms with ${tname}: p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms (resolution 10 ms); export() max ${maxExportMs.toFixed(2)} ms; timeouts ${st.timeouts}, dropped ${st.dropped}, queued ${st.queued}`);
+    t.comment(`event-loop delay over ${batches.length * 100} ms with ${tname} (resolution 10 ms): p50 ${ms(h.percentile(50)).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; control without exporter: p99 ${ms(control.percentile(99)).toFixed(1)} ms, max ${ms(control.max).toFixed(1)} ms; export() max ${maxExportMs.toFixed(2)} ms; timeouts ${st.timeouts}, dropped ${st.dropped}, queued ${st.queued}`);
     t.ok(st.timeouts >= 2, `attempts timed out (${st.timeouts})`);
     t.equal(st.delivered, 0);
     t.ok(st.queued <= 8, 'queue bound kept');
     t.ok(maxExportMs < 20, `export() returns at once (max ${maxExportMs.toFixed(2)} ms)`);
-    // monitorEventLoopDelay reports the timer resolution (10 ms) plus the delay; 2 shared cores.
-    t.ok(p99 < 60, `p99 event-loop delay ${p99.toFixed(1)} ms`);
-    t.ok(max < 150, `max event-loop delay ${max.toFixed(1)} ms`);
+    // monitorEventLoopDelay includes its 10 ms resolution. Fixed bounds on a quiet machine; under
+    // load, bounded relative to the control measured under the same load.
+    const p99Bound = Math.max(60, 2 * ms(control.percentile(99)) + 10);
+    const maxBound = Math.max(150, 2 * ms(control.max) + 20);
+    t.ok(p99 < p99Bound, `p99 event-loop delay ${p99.toFixed(1)} ms < ${p99Bound.toFixed(1)} ms`);
+    t.ok(max < maxBound, `max event-loop delay ${max.toFixed(1)} ms < ${maxBound.toFixed(1)} ms`);
     t.match(errors.join('\n'), /no answer within 300 ms \(timeout\)/);
     const c0 = Date.now();
     await ex.close(400);

@@ -6,6 +6,11 @@ import { nodeTransport } from '../../../sdk/export/transport-node.js';
 import { makePprof } from './pprof.js';
 
 const [url, transport, timeout] = process.argv.slice(2);
+if (!url) {
+  // Run directly (e.g. `tap test/export/`): nothing to do.
+  process.stdout.write('1..0 # SKIP helper for exit.test.ts\n');
+  process.exit(0);
+}
 const ex = new PyroscopeExporter({
   serverUrl: url, appName: 'exit-test', transport: transport === 'node' ? nodeTransport : fetchTransport,
   timeoutMs: Number(timeout), backoff: { initialMs: 5000, maxMs: 5000 }, onError: () => undefined,
