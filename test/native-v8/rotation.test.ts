@@ -144,3 +144,32 @@ t.test('small program: 5 rotations, contiguous periods, short stalls', async (t)
   t.ok(percentile(rs.map((r) => r.cpuMs), 50) < 5, 'median rotate() work under 5 ms');
   t.ok(Math.max(...rs.map((r) => r.cpuMs)) < 25, 'no rotate() over 25 ms of work');
 });
+
+t.test('200 rapid rotations at a 50 µs interval: no sample twice, every period well-formed', async (t) => {
+  // At this rate a sample now and then lands in the few µs where two profiles are recording
+  // (the next one started, the last one not yet stopped); the newer period drops it.
+  const fx = burnFixture();
+  const cpu = bridgeOrThrow().cpu();
+  await cpu.start(50);
+  let dropped = 0;
+  let duplicates = 0;
+  let malformed = 0;
+  let samples = 0;
+  let prevLast = -Infinity;
+  for (let i = 0; i < 200; i++) {
+    fx.hotA(2);
+    const p = await cpu.rotate();
+    dropped += cpu.lastTimings().droppedOverlap;
+    const ts = sampleTimes(p);
+    if (ts.length > 0) {
+      if (ts[0] <= prevLast) duplicates++;
+      prevLast = ts[ts.length - 1];
+    }
+    samples += ts.length;
+    if (shapeProblems(p).length > 0) malformed++;
+  }
+  await cpu.stop();
+  t.comment(`${samples} samples in 200 periods; ${dropped} overlap samples dropped from the newer period`);
+  t.equal(duplicates, 0, 'no period starts with a sample the previous one had');
+  t.equal(malformed, 0, 'hitCounts match the kept samples in every period');
+});
