@@ -9,7 +9,8 @@
 //   * on SIGINT/SIGTERM: if the program has no handler of its own for the signal, the last period
 //     is written and the signal is raised again with its default action (the process ends the
 //     way it would have without wasmprof, e.g. exit status 143 for SIGTERM). If the program
-//     handles the signal itself, a period is written and the program carries on.
+//     handles the signal itself, a period is written and the program carries on. (Listeners of
+//     the signal-exit package do not count as handling it: they defer to the others.)
 // Only the main thread is profiled (worker threads inherit --import; call start() in a worker
 // to profile it). Child processes inherit NODE_OPTIONS and profile themselves, each with its pid.
 // A bad WASMPROF_* value prints one error line and the program runs without profiling.
@@ -23,6 +24,17 @@ const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
 
 function say(line: string): void {
   try { process.stderr.write(`${line}\n`); } catch { /* stderr gone */ }
+}
+
+/**
+ * Listeners of the signal-exit package (v3 and v4), widely loaded by tools and test runners. They
+ * do not own a signal: each re-raises it once every remaining listener is one of theirs, so they
+ * are not counted as "the program handles this signal" (otherwise each side waits for the other).
+ */
+function signalExitListeners(): number {
+  const v4 = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for('signal-exit emitter')];
+  const v3 = (process as unknown as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
+  return (typeof v4?.count === 'number' ? v4.count : 0) + (typeof v3?.count === 'number' ? v3.count : 0);
 }
 
 function install(profiler: ProfilerImpl): void {
@@ -46,7 +58,7 @@ function install(profiler: ProfilerImpl): void {
 
   for (const signal of SIGNALS) {
     const handler = (): void => {
-      const others = process.listeners(signal).filter((l) => l !== handler).length;
+      const others = process.listeners(signal).filter((l) => l !== handler).length - signalExitListeners();
       if (others > 0) {
         // The program owns this signal: keep profiling, but put what we have on disk now.
         if (!ended) profiler.collect().catch(() => undefined);
