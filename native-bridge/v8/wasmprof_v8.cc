@@ -6,16 +6,17 @@
 // thread and in every worker_thread, with one state per isolate, torn down by an environment
 // cleanup hook.
 //
-// Rotation: one CpuProfiler (eager code logging) lives from start() to stop(). rotate() starts
-// the next profile before stopping the current one, so the sampler thread never stops and no
-// code-event replay happens at a period boundary. Samples that landed in both profiles during
-// the short overlap are dropped from the newer one (by timestamp), so each sample belongs to
-// exactly one period.
+// Rotation: one CpuProfiler (eager code logging) per isolate, created by the first start() and
+// kept until the environment is torn down. rotate() starts the next profile before stopping the
+// current one, so the sampler never stops and no code-event replay happens at a period boundary.
+// Samples that landed in both profiles during the short overlap are dropped from the newer one
+// (by timestamp), so each sample belongs to exactly one period.
 //
 // Conversion: V8's tree is flattened in C++ into typed arrays (pre-order nodes with parent
 // index, a per-period table of distinct call frames, one JS string per distinct C string) and
 // the DevTools-shaped objects are built in JavaScript, where object literals are much cheaper to
-// create than property-by-property from C++.
+// create than property-by-property from C++. Deleting V8's copy is left to cpuRelease(), which
+// the JS side calls from a setImmediate.
 //
 // Misuse (start twice, rotate before start, stop twice, ...) throws a JS Error; nothing aborts.
 
@@ -96,8 +97,12 @@ static double MonotonicMicros() {
 #endif
 }
 
+// Nothing here may abort the process: every V8 call that can fail (a worker being terminated,
+// an impossible string length) degrades to an empty value instead of a CHECK failure.
 static Local<String> Str(Isolate* isolate, const char* s) {
-  return String::NewFromUtf8(isolate, s, NewStringType::kNormal).ToLocalChecked();
+  Local<String> out;
+  if (!String::NewFromUtf8(isolate, s, NewStringType::kNormal).ToLocal(&out)) out = String::Empty(isolate);
+  return out;
 }
 
 static void Throw(Isolate* isolate, const char* message) {
@@ -106,7 +111,7 @@ static void Throw(Isolate* isolate, const char* message) {
 }
 
 static void Set(Isolate* isolate, Local<Context> ctx, Local<Object> obj, const char* key, Local<Value> value) {
-  obj->Set(ctx, Str(isolate, key), value).Check();
+  (void)obj->Set(ctx, Str(isolate, key), value).FromMaybe(false);
 }
 
 template <typename T>
@@ -164,7 +169,8 @@ class FlatIndex {
   void Clear(size_t expected) {
     size_t want = 64;
     while (want < expected * 2) want <<= 1;
-    if (want > slots_.size()) {
+    // Grow ahead of need; give memory back after an exceptionally large period.
+    if (want > slots_.size() || slots_.size() > want * 8) {
       slots_.assign(want, Slot{});
       epoch_ = 1;
     } else if (++epoch_ == 0) {
@@ -621,10 +627,11 @@ static void HeapRunning(const FunctionCallbackInfo<Value>& info) {
 static void Export(Isolate* isolate, Local<Context> ctx, Local<Object> exports, Addon* addon, const char* name,
                    v8::FunctionCallback fn) {
   Local<FunctionTemplate> tpl = FunctionTemplate::New(isolate, fn, External::New(isolate, addon));
-  Local<v8::Function> f = tpl->GetFunction(ctx).ToLocalChecked();
+  Local<v8::Function> f;
+  if (!tpl->GetFunction(ctx).ToLocal(&f)) return;
   Local<String> key = Str(isolate, name);
   f->SetName(key);
-  exports->Set(ctx, key, f).Check();
+  (void)exports->Set(ctx, key, f).FromMaybe(false);
 }
 
 }  // namespace wasmprof_v8
@@ -657,5 +664,5 @@ NODE_MODULE_INIT() {
   Export(isolate, context, exports, addon, "heapProfile", HeapProfile);
   Export(isolate, context, exports, addon, "heapStop", HeapStop);
   Export(isolate, context, exports, addon, "heapRunning", HeapRunning);
-  exports->Set(context, Str(isolate, "abiVersion"), v8::Integer::New(isolate, 1)).Check();
+  (void)exports->Set(context, Str(isolate, "abiVersion"), v8::Integer::New(isolate, 1)).FromMaybe(false);
 }
