@@ -132,7 +132,7 @@ export class DatadogExporter implements Exporter {
   /** tags_profiler for a batch: fixed tags, static tags, then the batch's labels. */
   tagString(batch: ProfileBatch): string {
     const { tags, skipped } = mergeTags(this.staticTags, batch.labels);
-    if (skipped.length) this.sender.countInvalid(`labels ${skipped.join(', ')} are not valid tags; sent without them`);
+    if (skipped.length) this.sender.reportOnce(`labels:${skipped.join(',')}`, `batch labels ${skipped.join(', ')} are not valid tags; sent without them`);
     const extra = Object.entries(tags).map(([k, v]) => `${k}:${v}`);
     return extra.length ? `${this.baseTagString},${extra.join(',')}` : this.baseTagString;
   }

@@ -83,7 +83,7 @@ export class PyroscopeExporter implements Exporter {
   /** The ingest URL for one batch (exposed for tests and docs). */
   ingestUrl(batch: ProfileBatch): string {
     const { tags, skipped } = mergeTags(this.opts.tags ?? {}, batch.labels);
-    if (skipped.length) this.sender.countInvalid(`labels ${skipped.join(', ')} are not valid Pyroscope tags; sent without them`);
+    if (skipped.length) this.sender.reportOnce(`labels:${skipped.join(',')}`, `batch labels ${skipped.join(', ')} are not valid Pyroscope tags; sent without them`);
     const pairs = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
     const name = pairs.length ? `${this.opts.appName}{${pairs.join(',')}}` : this.opts.appName;
     const { from, until } = unixRange(batch);

@@ -148,7 +148,8 @@ export class Sender<T> {
     for (const f of w) f();
   }
 
-  private reportOnce(key: string, message: string): void {
+  /** Reports a problem once per key (redacted), without counting anything. */
+  reportOnce(key: string, message: string): void {
     const line = this.o.redactor.redact(`wasmprof: ${this.o.kind} exporter: ${message}`);
     if (this.reported.has(key)) return;
     this.reported.add(key);

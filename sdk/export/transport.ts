@@ -26,7 +26,7 @@ const SNIPPET_BYTES = 4096;
 
 /** fetch-based transport (WHATWG fetch: Node >= 18, Deno, browsers). */
 export const fetchTransport: Transport = async (req) => {
-  const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body as Uint8Array<ArrayBuffer>, signal: req.signal, redirect: 'error' });
+  const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body as Uint8Array<ArrayBuffer>, signal: req.signal, redirect: 'manual' });
   let read: Promise<string> | undefined;
   const snippet = (): Promise<string> => {
     read ??= (async () => {

@@ -107,6 +107,21 @@ t.test('400: not retried, counted, reported once', async (t) => {
 });
 
 const transports: Array<[string, Transport]> = [['fetch', fetchTransport], ['node:http', nodeTransport]];
+
+for (const [tname, transport] of transports) {
+  t.test(`a redirect is a refusal, not followed and not retried (${tname})`, async (t) => {
+    const server = await startServer((_r, res) => { res.writeHead(301, { location: 'http://127.0.0.1:9/elsewhere' }); res.end(); });
+    t.teardown(() => server.close());
+    const errors: string[] = [];
+    const ex = pyro(server.url, errors, { transport });
+    ex.export(one('redir'));
+    await ex.flush(5000);
+    t.equal(server.requests.length, 1);
+    t.equal(ex.stats().rejected, 1);
+    t.match(errors.join('\n'), /HTTP 301.*not retried/);
+    await ex.close(100);
+  });
+}
 for (const [tname, transport] of transports) {
   t.test(`a server that never answers (${tname}): timeouts, and the app's event loop is unaffected`, async (t) => {
     const server = await startSilentServer();

@@ -147,3 +147,17 @@ t.test('bad options are refused at construction with a reason', async (t) => {
   t.throws(() => new DatadogExporter({ service: 'a,b' }), /without commas/);
   t.throws(() => new DatadogExporter({ service: 's', agentUrl: 'http://u:p@h:8126' }), /user:password/);
 });
+
+t.test('invalid batch labels are left out and reported once; the batch is still sent', async (t) => {
+  const server = await startServer();
+  t.teardown(() => server.close());
+  const errors: string[] = [];
+  const ex = new PyroscopeExporter({ serverUrl: server.url, appName: 'app', onError: (l) => errors.push(l) });
+  for (let i = 0; i < 2; i++) ex.export({ start: new Date(0), end: new Date(1000), profiles: [{ type: 'wall', pprof: makePprof() }], labels: { 'bad key': 'x', ok: 'y', worse: 'a,b' } });
+  await ex.flush(5000);
+  t.same(server.requests.map((r) => r.url.searchParams.get('name')), ['app{ok=y}', 'app{ok=y}']);
+  t.equal(errors.length, 1);
+  t.match(errors[0], /batch labels bad key, worse are not valid Pyroscope tags; sent without them/);
+  t.equal(ex.stats().invalid, 0);
+  await ex.close(100);
+});
