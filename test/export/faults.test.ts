@@ -139,10 +139,12 @@ for (const [tname, transport] of transports) {
     const h = monitorEventLoopDelay({ resolution: 10 });
     h.enable();
     let maxExportMs = 0;
+    const exportMs: number[] = [];
     for (const b of batches) {
       const t0 = performance.now();
       ex.export(b);
-      maxExportMs = Math.max(maxExportMs, performance.now() - t0);
+      exportMs.push(performance.now() - t0);
+      maxExportMs = Math.max(maxExportMs, exportMs[exportMs.length - 1]);
       await new Promise((r) => setTimeout(r, 100));
     }
     h.disable();
@@ -150,11 +152,14 @@ for (const [tname, transport] of transports) {
     const p99 = ms(h.percentile(99));
     const max = ms(h.max);
     const st = ex.stats();
-    t.comment(`event-loop delay over ${batches.length * 100} ms with ${tname} (resolution 10 ms): p50 ${ms(h.percentile(50)).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; control without exporter: p99 ${ms(control.percentile(99)).toFixed(1)} ms, max ${ms(control.max).toFixed(1)} ms; export() max ${maxExportMs.toFixed(2)} ms; timeouts ${st.timeouts}, dropped ${st.dropped}, queued ${st.queued}`);
+    t.comment(`event-loop delay over ${batches.length * 100} ms with ${tname} (resolution 10 ms): p50 ${ms(h.percentile(50)).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; control without exporter: p99 ${ms(control.percentile(99)).toFixed(1)} ms, max ${ms(control.max).toFixed(1)} ms; export() median ${exportMs.slice().sort((a, b) => a - b)[exportMs.length >> 1].toFixed(3)} ms, max ${maxExportMs.toFixed(2)} ms; timeouts ${st.timeouts}, dropped ${st.dropped}, queued ${st.queued}`);
     t.ok(st.timeouts >= 2, `attempts timed out (${st.timeouts})`);
     t.equal(st.delivered, 0);
     t.ok(st.queued <= 8, 'queue bound kept');
-    t.ok(maxExportMs < 20, `export() returns at once (max ${maxExportMs.toFixed(2)} ms)`);
+    const medianExportMs = exportMs.sort((a, b) => a - b)[exportMs.length >> 1];
+    // export() does no I/O and builds no body; a rare slow call is a GC pause or the OS.
+    t.ok(medianExportMs < 1, `export() returns at once (median ${medianExportMs.toFixed(3)} ms)`);
+    t.ok(maxExportMs < 50, `export() max ${maxExportMs.toFixed(2)} ms`);
     // monitorEventLoopDelay includes its 10 ms resolution. Fixed bounds on a quiet machine; under
     // load, bounded relative to the control measured under the same load.
     const p99Bound = Math.max(60, 2 * ms(control.percentile(99)) + 10);
