@@ -421,7 +421,7 @@ static Local<Object> ConvertProfile(Addon* a, const CpuProfile* profile, double 
   return out;
 }
 
-// cpuStart(intervalMicros)
+// cpuStart(intervalMicros, collectFirst = true)
 static void CpuStart(const FunctionCallbackInfo<Value>& info) {
   Addon* a = AddonOf(info);
   Isolate* isolate = a->isolate;
@@ -432,7 +432,14 @@ static void CpuStart(const FunctionCallbackInfo<Value>& info) {
     return Throw(isolate, "cpuStart(intervalMicros): the interval must be between 1 µs and 10 s");
   }
   a->interval_us = static_cast<int>(interval);
+  const bool collect_first = info.Length() < 2 || info[1]->BooleanValue(isolate);
   if (a->profiler == nullptr) {
+    // A new profiler learns about existing code by walking the heap for functions and their
+    // attached code. On-stack-replacement code is attached to no function, so V8 skips it:
+    // samples in a hot loop compiled that way before this point would be attributed to the
+    // loop's caller. Such code is only weakly held (OSR caches), so a full GC first drops it
+    // and V8 recompiles it, this time under the profiler's code logging. Once per thread.
+    if (collect_first) isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
     // No UseDetailedSourcePositionsForProfiling() here: Node already sets it on every isolate
     // it creates (IsolateSettings' default flags), and calling it again walks the whole heap.
     a->profiler = CpuProfiler::New(isolate, v8::kDebugNaming, v8::kEagerLogging);

@@ -55,7 +55,7 @@ interface NativeHeapProfile {
 
 interface RawAddon {
   abiVersion: number;
-  cpuStart(intervalMicros: number): void;
+  cpuStart(intervalMicros: number, collectFirst?: boolean): void;
   cpuRotate(): NativeCpuPeriod;
   cpuStop(): NativeCpuPeriod;
   cpuRelease(): number;
@@ -106,6 +106,16 @@ export interface NativeCpuSource extends CpuSource {
   lastTimings(): RotationTimings;
 }
 
+export interface NativeCpuOptions {
+  /**
+   * Run one full (memory-pressure) GC before the thread's profiler is created, i.e. at the
+   * first start() on this thread (default true). Without it, hot loops that V8 compiled with
+   * on-stack replacement before that point have their samples attributed to their caller
+   * until V8 recompiles them. See docs/native-bridge.md.
+   */
+  collectGarbageFirst?: boolean;
+}
+
 export interface NativeHeapSource extends HeapSource {
   readonly kind: 'native';
 }
@@ -115,7 +125,7 @@ export interface V8Bridge {
   readonly path: string;
   /** A CPU source for the calling thread's isolate. All sources of one thread share V8's
    *  profiler state, so only one of them can be started at a time. */
-  cpu(): NativeCpuSource;
+  cpu(options?: NativeCpuOptions): NativeCpuSource;
   /** A heap source for the calling thread's isolate (V8 has one sampling heap profiler per
    *  isolate, shared with node:inspector). */
   heap(): NativeHeapSource;
@@ -212,7 +222,7 @@ export function loadV8Bridge(options: V8BridgeLoadOptions = {}): V8BridgeLoad {
   const addon = raw;
   const bridge: V8Bridge = {
     path,
-    cpu: () => new NativeCpu(addon),
+    cpu: (options?: NativeCpuOptions) => new NativeCpu(addon, options?.collectGarbageFirst ?? true),
     heap: () => new NativeHeap(addon),
     threadCpuMicros: () => addon.threadCpuMicros(),
   };
@@ -353,10 +363,13 @@ class NativeCpu implements NativeCpuSource {
   private shapeMicros = 0;
   private dropped = 0;
 
-  constructor(private readonly addon: RawAddon) {}
+  constructor(
+    private readonly addon: RawAddon,
+    private readonly collectFirst: boolean,
+  ) {}
 
   async start(intervalMicros: number): Promise<void> {
-    this.addon.cpuStart(intervalMicros);
+    this.addon.cpuStart(intervalMicros, this.collectFirst);
     warmShaping();
   }
 

@@ -11,9 +11,7 @@ t.test('hotA:hotB self samples 2:1, right lines, thread CPU ≈ wall', async (t)
   const bridge = bridgeOrThrow();
   const cpu = bridge.cpu();
   t.equal(cpu.kind, 'native');
-  // Started before the fixture first runs: code that V8 compiled before the thread's profiler
-  // existed (on-stack replacement of a hot loop) may be attributed to its caller; see
-  // docs/native-bridge.md.
+  // (Code that was already hot before start() is covered by prewarmed.test.ts.)
   await cpu.start(1000);
   fx.burn(50); // compile and warm the fixture before the measured period
   await cpu.rotate(); // drop the start-up period
