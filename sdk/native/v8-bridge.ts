@@ -4,7 +4,8 @@
 // The addon hands over flat typed arrays (pre-order nodes with parent indexes, a per-period table
 // of distinct call frames, samples, deltas); the DevTools-shaped objects of sources.ts are built
 // here, in JavaScript, because object literals are far cheaper to create from JIT-compiled code
-// than property by property from C++. See docs/native-bridge.md.
+// than property by property from C++. Within a period, nodes with the same frame share one
+// callFrame object: treat profiles as read-only. See docs/native-bridge.md.
 //
 // Loading never throws: on failure the result is `{ error }`, one line for the SDK's single
 // warning, and the SDK uses node:inspector instead.
@@ -204,7 +205,7 @@ export function loadV8Bridge(options: V8BridgeLoadOptions = {}): V8BridgeLoad {
         `V8 profiler addon not found at ${path} ` +
           (why
             ? `(its build failed: ${why}; fix that and run \`npm run build:native\`)`
-            : '(not built: run `npm run build:native`; npm may have skipped install scripts, e.g. with --ignore-scripts or a policy that blocks them)') +
+            : '(not built: run `npm run build:native`; npm may have blocked install scripts, e.g. --ignore-scripts)') +
           `; ${FALLBACK}`,
       ),
     };
