@@ -13,6 +13,7 @@
 import type { Core } from '../core.js';
 import { IDLE, ROOT, type FrameInterner } from './frames.js';
 import { TimelineCursor, type LabelSet, type LabelTimeline } from './labels.js';
+import { runNow, TimeSlicer, type Steps } from './slices.js';
 import type { RawCpuProfile } from './sources.js';
 
 export const KIND_CPU = 0;
@@ -42,14 +43,24 @@ export function profileUrls(nodes: ReadonlyArray<{ callFrame: { url: string } }>
   return urls;
 }
 
-export function ingestCpuProfile(
+export type CpuReadingInput = { micros: number; scope: 'thread' | 'process' } | undefined;
+
+/** ingestCpuSteps in one go. */
+export function ingestCpuProfile(core: Core, frames: FrameInterner, profile: RawCpuProfile, timeline: LabelTimeline | undefined,
+  labels: LabelHandles, cpu: CpuReadingInput): CpuIngest {
+  return runNow(ingestCpuSteps(core, frames, profile, timeline, labels, cpu, new TimeSlicer(Infinity)));
+}
+
+/** Feeds one CPU profile into the core, yielding whenever `slicer` says the slice is used up. */
+export function* ingestCpuSteps(
   core: Core,
   frames: FrameInterner,
   profile: RawCpuProfile,
   timeline: LabelTimeline | undefined,
   labels: LabelHandles,
-  cpu: { micros: number; scope: 'thread' | 'process' } | undefined,
-): CpuIngest {
+  cpu: CpuReadingInput,
+  slicer: TimeSlicer,
+): Steps<CpuIngest> {
   const { nodes, samples, timeDeltas } = profile;
   const result: CpuIngest = { samples: 0, idleSamples: 0, labelledSamples: 0, unknownLabelSamples: 0, wallNanos: 0, cpuNanos: 0, cpuScope: 'none' };
   if (nodes.length === 0) return result;
@@ -83,6 +94,7 @@ export function ingestCpuProfile(
       const ci = index[c];
       if (ci >= 0 && !seen[ci]) { seen[ci] = 1; parentOf[ci] = i; todo.push(ci); }
     }
+    if (slicer.due()) yield;
   }
 
   // Wall time per sample, and the non-idle total for spreading CPU time.
@@ -127,6 +139,7 @@ export function ingestCpuProfile(
     if (idle[ni]) result.idleSamples++;
     result.wallNanos += wallNs;
     result.cpuNanos += cpuNs;
+    if (slicer.due()) yield;
   }
   return result;
 }

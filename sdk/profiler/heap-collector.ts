@@ -8,6 +8,7 @@
 // the object count is 0.
 import type { Core } from '../core.js';
 import { ROOT, type FrameInterner } from './frames.js';
+import { runNow, TimeSlicer, type Steps } from './slices.js';
 import type { RawHeapNode, RawHeapProfile } from './sources.js';
 
 export const KIND_HEAP = 1;
@@ -29,7 +30,13 @@ export function heapUrls(profile: RawHeapProfile): Set<string> {
   return urls;
 }
 
+/** ingestHeapSteps in one go. */
 export function ingestHeapProfile(core: Core, frames: FrameInterner, profile: RawHeapProfile, intervalBytes: number, labels: number): HeapIngest {
+  return runNow(ingestHeapSteps(core, frames, profile, intervalBytes, labels, new TimeSlicer(Infinity)));
+}
+
+export function* ingestHeapSteps(core: Core, frames: FrameInterner, profile: RawHeapProfile, intervalBytes: number, labels: number,
+  slicer: TimeSlicer): Steps<HeapIngest> {
   const objects = new Map<number, number>();
   for (const s of profile.samples ?? []) {
     const scale = s.size > 0 && intervalBytes > 0 ? 1 / -Math.expm1(-s.size / intervalBytes) : 1;
@@ -51,6 +58,7 @@ export function ingestHeapProfile(core: Core, frames: FrameInterner, profile: Ra
       result.objects += count;
     }
     for (const c of n.children) todo.push([c, stack]);
+    if (slicer.due()) yield;
   }
   return result;
 }

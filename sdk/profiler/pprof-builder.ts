@@ -12,6 +12,7 @@ import type { CoreTables } from '../core.js';
 import { KIND_CPU } from './cpu-collector.js';
 import { KIND_HEAP } from './heap-collector.js';
 import type { ProfileType } from './options.js';
+import { runNow, TimeSlicer, type Steps } from './slices.js';
 
 const gzip = promisify(gzipCb);
 
@@ -34,7 +35,12 @@ const SPECS: Record<ProfileType, TypeSpec> = {
   heap: { kind: KIND_HEAP, sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']], periodType: ['space', 'bytes'], values: [0, 1], keep: (v) => v[1] > 0 },
 };
 
+/** buildProfileSteps in one go. */
 export function buildProfile(input: BuildInput): Profile {
+  return runNow(buildProfileSteps(input, new TimeSlicer(Infinity)));
+}
+
+export function* buildProfileSteps(input: BuildInput, slicer: TimeSlicer): Steps<Profile> {
   const spec = SPECS[input.type];
   const { tables } = input;
   const strings = new StringTable();
@@ -81,6 +87,7 @@ export function buildProfile(input: BuildInput): Profile {
       stackLocations.set(row.stack, locs);
     }
     samples.push(new Sample({ locationId: locs, value: [row.values[spec.values[0]], row.values[spec.values[1]]], label: labels(row.labels) }));
+    if (slicer.due()) yield;
   }
 
   const sampleType = spec.sampleTypes.map(([t, u]) => new ValueType({ type: str(t), unit: str(u) }));
@@ -94,8 +101,9 @@ export function buildProfile(input: BuildInput): Profile {
   });
 }
 
+/** Encodes (yielding to the event loop between sections) and gzips on the thread pool. */
 export async function encodeGzip(profile: Profile): Promise<Uint8Array> {
-  return new Uint8Array(await gzip(profile.encode()));
+  return new Uint8Array(await gzip(await profile.encodeAsync()));
 }
 
 export function encodeGzipSync(profile: Profile): Uint8Array {

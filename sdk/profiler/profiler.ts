@@ -11,18 +11,22 @@
 //   stopSync()      the same, synchronously, for a process that is exiting (inspector source).
 import { Core } from '../core.js';
 import { enableDetailedLineInfo, identity, threadCpu, v8ClockOffsetMicros, wallNanos, type CpuReading } from '../runtime/node.js';
-import { ingestCpuProfile, profileUrls, type CpuIngest, type LabelHandles } from './cpu-collector.js';
+import { ingestCpuSteps, profileUrls, type CpuIngest, type LabelHandles } from './cpu-collector.js';
 import { ProfileFileWriter } from './file-writer.js';
 import { FrameInterner } from './frames.js';
-import { heapUrls, ingestHeapProfile, type HeapIngest } from './heap-collector.js';
+import { heapUrls, ingestHeapSteps, type HeapIngest } from './heap-collector.js';
 import { LabelContext, type LabelSet, type LabelTimeline, type Labels } from './labels.js';
 import { resolveOptions, type ProfileType, type ResolvedOptions, type StartOptions } from './options.js';
-import { buildProfile, encodeGzip, encodeGzipSync } from './pprof-builder.js';
+import { buildProfileSteps, encodeGzip, encodeGzipSync } from './pprof-builder.js';
 import { selectSource, type SourceFactories } from './select-source.js';
+import { runNow, runSliced, TimeSlicer, type Steps } from './slices.js';
 import { SourceMapResolver } from './source-maps.js';
+import { warmUp } from './warm-up.js';
 import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from './sources.js';
 import type { Profile } from 'pprof-format';
 
+/** Longest piece of period work done in one turn of the event loop. */
+const SLICE_MS = 2;
 /** Above this many bytes of interned strings/frames/stacks the core is reset (O(1)) after a period. */
 const DICTIONARY_RESET_BYTES = 32 * 1024 * 1024;
 
@@ -46,9 +50,10 @@ export interface PeriodStats {
   labelTransitionsDropped: number;
   frameCache: { entries: number; capacity: number; hits: number; misses: number; evictions: number; hitRate: number };
   drops: { noMemory: number; abandonedCaptures: number; staleKeys: number; truncatedStacks: number };
-  /** Milliseconds spent: stopping/rotating the sources, loading source maps, feeding the core and
-   *  building the pprof objects, encoding + gzip. */
-  timings: { rotateMs: number; sourceMapsMs: number; buildMs: number; encodeMs: number };
+  /** Milliseconds: stopping/rotating the sources (one stall), waiting for new source maps (async),
+   *  feeding the core and building the pprof objects (time spent in slices, summed), the longest
+   *  of those slices (the stall it caused), encoding + gzip (elapsed; gzip runs off-thread). */
+  timings: { rotateMs: number; sourceMapsMs: number; buildMs: number; maxSliceMs: number; encodeMs: number };
 }
 
 /** One finished period: gzipped pprof per profile type, plus what it covers. */
@@ -109,6 +114,8 @@ interface InFlight {
   captured: Captured;
   state: 'captured' | 'built' | 'done';
   mapsMs: number;
+  /** The feeding/building work, resumable from the async path or the synchronous exit path. */
+  steps?: Steps<void>;
   built?: Built;
   result?: PeriodResult;
 }
@@ -165,6 +172,7 @@ export class ProfilerImpl implements Profiler {
   private stopped = false;
   private lastResult: PeriodResult | undefined;
   private reportedErrors = new Set<string>();
+  private readonly slicer = new TimeSlicer(SLICE_MS);
 
   constructor(readonly options: ResolvedOptions, private readonly sources: SourceFactories, private readonly core: Core,
     private readonly onPeriod: ProfilerOptions['onPeriod']) {
@@ -189,6 +197,7 @@ export class ProfilerImpl implements Profiler {
       this.heap = this.sources.heap();
       await this.heap.start(o.heapIntervalBytes, 128);
     }
+    warmUp(this.core.module);
     this.cpuAt = threadCpu();
     this.periodStartNanos = wallNanos();
     this.schedule();
@@ -283,8 +292,13 @@ export class ProfilerImpl implements Profiler {
           flight.mapsMs = performance.now() - t;
         }
         if (isDone(flight)) return flight.result!; // stopSync finished it meanwhile
-        this.build(flight);
+        flight.steps = this.buildSteps(flight);
+        this.slicer.clearStats();
+        await runSliced(flight.steps, this.slicer, () => isDone(flight));
+        if (isDone(flight)) return flight.result!;
         const built = flight.built!;
+        built.stats.timings.buildMs = this.slicer.busyMs;
+        built.stats.timings.maxSliceMs = this.slicer.maxSliceMs;
         const t = performance.now();
         const encoded: Partial<Record<ProfileType, Uint8Array>> = {};
         for (const [type, profile] of Object.entries(built.profiles) as Array<[ProfileType, Profile]>) {
@@ -314,7 +328,7 @@ export class ProfilerImpl implements Profiler {
   private finishSync(flight: InFlight): PeriodResult {
     if (flight.state === 'captured') {
       this.maps?.prepareSync(this.urls(flight.captured));
-      this.build(flight);
+      runNow(flight.steps ?? (flight.steps = this.buildSteps(flight)));
     }
     const built = flight.built!;
     const t = performance.now();
@@ -380,18 +394,21 @@ export class ProfilerImpl implements Profiler {
     return c;
   }
 
-  /** Feeds the core, reads its tables, builds the pprof objects, resets the period. Synchronous. */
-  private build(flight: InFlight): void {
+  /** Feeds the core, reads its tables, builds the pprof objects, resets the period — in time slices. */
+  private *buildSteps(flight: InFlight): Steps<void> {
     const c = flight.captured;
     const t = performance.now();
+    const slicer = this.slicer;
     const core = this.core;
     const o = this.options;
     const handles = this.labelHandles();
     let cpuStats: CpuIngest | undefined;
     let heapStats: HeapIngest | undefined;
     try {
-      if (c.cpu) cpuStats = ingestCpuProfile(core, this.frames, c.cpu, c.timeline, handles, c.cpuReading);
-      if (c.heap) heapStats = ingestHeapProfile(core, this.frames, c.heap, o.heapIntervalBytes, handles.handle(undefined));
+      if (c.cpu) cpuStats = yield* ingestCpuSteps(core, this.frames, c.cpu, c.timeline, handles, c.cpuReading, slicer);
+      yield;
+      if (c.heap) heapStats = yield* ingestHeapSteps(core, this.frames, c.heap, o.heapIntervalBytes, handles.handle(undefined), slicer);
+      yield;
       const cs = core.stats();
       const stats: PeriodStats = {
         samples: cpuStats?.samples ?? 0,
@@ -406,7 +423,7 @@ export class ProfilerImpl implements Profiler {
         labelTransitionsDropped: c.timeline.dropped,
         frameCache: { entries: cs.frameCache.entries, capacity: cs.frameCache.capacity, hits: cs.frameCache.hits, misses: cs.frameCache.misses, evictions: cs.frameCache.evictions, hitRate: cs.frameCache.hitRate },
         drops: { ...cs.drops },
-        timings: { rotateMs: c.rotateMs, sourceMapsMs: flight.mapsMs, buildMs: 0, encodeMs: 0 },
+        timings: { rotateMs: c.rotateMs, sourceMapsMs: flight.mapsMs, buildMs: 0, maxSliceMs: 0, encodeMs: 0 },
       };
       const tables = core.tables();
       const comments = this.comments(stats);
@@ -414,12 +431,13 @@ export class ProfilerImpl implements Profiler {
       const durationNanos = Math.max(0, c.endNanos - c.startNanos);
       for (const type of o.profiles) {
         if ((type === 'heap' && !c.heap) || (type !== 'heap' && !c.cpu)) continue;
-        profiles[type] = buildProfile({
+        profiles[type] = yield* buildProfileSteps({
           tables, type, timeNanos: c.startNanos, durationNanos, comments,
           period: type === 'heap' ? o.heapIntervalBytes : o.intervalMicros * 1000,
-        });
+        }, slicer);
+        yield;
       }
-      stats.timings.buildMs = performance.now() - t;
+      stats.timings.buildMs = stats.timings.maxSliceMs = performance.now() - t; // the async path replaces both
       flight.built = { profiles, stats };
       flight.state = 'built';
     } finally {

@@ -1,0 +1,191 @@
+// Profiler overhead, wasmprof against @datadog/pprof in the same run (DESIGN §6):
+//   1. a CPU-bound workload: time for a fixed amount of work, without a profiler, with wasmprof,
+//      with @datadog/pprof (its wall profiler; its CPU-time option needs its context tracking,
+//      which wasmprof's wall+cpu pair does not need), at 10 ms and 1 ms sampling;
+//   2. an HTTP server under load on 127.0.0.1: requests/s and p99 latency, same variants;
+//   3. period rotation: the longest event-loop stall around a rotation (p100 over rotations) with
+//      the TypeScript compiler loaded and busy, for wasmprof (native bridge and node:inspector)
+//      and @datadog/pprof, plus the time to turn a period into gzipped pprof.
+// Every measurement is its own child process (bench/overhead-child.mjs); variants alternate within
+// each round (rotating the order) so that machine noise hits all of them alike; ratios are the
+// median over rounds of variant/baseline of the same round.
+//
+//   npm run bench:overhead                 # full run (~4 min)
+//   BENCH_QUICK=1 npm run bench:overhead   # fewer rounds
+//   BENCH_ONLY=rotation npm run bench:overhead   # one part: cpu, http or rotation
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CHILD = fileURLToPath(new URL('./overhead-child.mjs', import.meta.url));
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = QUICK ? 3 : 7;
+const HTTP_ROUNDS = QUICK ? 2 : 4;
+const HTTP_SECONDS = QUICK ? 2 : 3;
+const CONCURRENCY = 16;
+
+type Variant = 'none' | 'wasmprof' | 'wasmprof-inspector' | 'datadog';
+
+interface ChildRun { lines: unknown[]; code: number | null }
+
+function runChild(config: Record<string, unknown>, onFirstLine?: (line: Record<string, unknown>, close: () => void) => void): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, JSON.stringify(config)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    let out = '', err = '';
+    const lines: unknown[] = [];
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`child timed out: ${JSON.stringify(config)}\n${err}`)); }, 180_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      let nl;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl).trim();
+        out = out.slice(nl + 1);
+        if (!line.startsWith('{')) continue;
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        lines.push(parsed);
+        if (lines.length === 1 && onFirstLine) onFirstLine(parsed, () => child.stdin.end());
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => { err += d; });
+    if (!onFirstLine) child.stdin.end();
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`child failed (${code}): ${JSON.stringify(config)}\n${err}`));
+      else resolve({ lines, code });
+    });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const pct = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(2)}%`;
+const rotate = <T>(xs: T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length]);
+
+// ------------------------------------------------------------------------------------- CPU
+
+async function cpuBench(intervalMicros: number, iterations: number): Promise<void> {
+  const variants: Variant[] = ['none', 'wasmprof', 'datadog'];
+  const ratios: Record<string, number[]> = { wasmprof: [], datadog: [] };
+  const times: Record<string, number[]> = { none: [], wasmprof: [], datadog: [] };
+  let source = '';
+  for (let round = 0; round < ROUNDS; round++) {
+    const got: Record<string, number> = {};
+    for (const v of rotate(variants, round)) {
+      const r = await runChild({ mode: 'cpu', variant: v, intervalMicros, iterations });
+      const line = r.lines[0] as { ms: number; source?: string };
+      got[v] = line.ms;
+      times[v].push(line.ms);
+      if (v === 'wasmprof' && line.source) source = line.source;
+    }
+    ratios.wasmprof.push(got.wasmprof / got.none);
+    ratios.datadog.push(got.datadog / got.none);
+  }
+  const w = median(ratios.wasmprof), d = median(ratios.datadog);
+  console.log(`cpu-bound @ ${intervalMicros / 1000} ms: none ${median(times.none).toFixed(0)} ms | wasmprof(${source}) ${median(times.wasmprof).toFixed(0)} ms (${pct(w)}) | @datadog/pprof ${median(times.datadog).toFixed(0)} ms (${pct(d)}) | wasmprof/datadog time ratio ${(w / d).toFixed(3)}`);
+}
+
+async function calibrate(): Promise<number> {
+  const probe = 400;
+  const r = await runChild({ mode: 'cpu', variant: 'none', intervalMicros: 10_000, iterations: probe });
+  const ms = (r.lines[0] as { ms: number }).ms;
+  return Math.max(200, Math.round(probe * (QUICK ? 1000 : 1500) / ms));
+}
+
+// ------------------------------------------------------------------------------------- HTTP
+
+async function load(port: number, seconds: number): Promise<{ rps: number; p99: number; p50: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const latencies: number[] = [];
+  const warmUntil = performance.now() + 500;
+  const end = warmUntil + seconds * 1000;
+  let count = 0;
+  const one = () => new Promise<void>((ok, fail) => {
+    const t0 = performance.now();
+    const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        const t1 = performance.now();
+        if (t0 >= warmUntil && t1 <= end) { latencies.push(t1 - t0); count++; }
+        ok();
+      });
+    });
+    req.on('error', fail);
+    req.end();
+  });
+  const worker = async () => { while (performance.now() < end) await one(); };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { rps: count / seconds, p99: latencies[Math.floor(latencies.length * 0.99)], p50: latencies[Math.floor(latencies.length * 0.5)] };
+}
+
+async function httpBench(intervalMicros: number): Promise<void> {
+  const variants: Variant[] = ['none', 'wasmprof', 'datadog'];
+  const rps: Record<string, number[]> = { wasmprof: [], datadog: [] };
+  const p99: Record<string, number[]> = { wasmprof: [], datadog: [] };
+  const abs: Record<string, Array<{ rps: number; p99: number }>> = { none: [], wasmprof: [], datadog: [] };
+  for (let round = 0; round < HTTP_ROUNDS; round++) {
+    const got: Record<string, { rps: number; p99: number }> = {};
+    for (const v of rotate(variants, round)) {
+      let result: { rps: number; p99: number } | undefined;
+      await runChild({ mode: 'http', variant: v, intervalMicros }, (line, close) => {
+        load(line.port as number, HTTP_SECONDS).then((r) => { result = r; close(); }, (err) => { console.error(err); close(); });
+      });
+      if (!result) throw new Error('load generator failed');
+      got[v] = result;
+      abs[v].push(result);
+    }
+    for (const v of ['wasmprof', 'datadog']) {
+      rps[v].push(got[v].rps / got.none.rps);
+      p99[v].push(got[v].p99 / got.none.p99);
+    }
+  }
+  const m = (v: string) => `${median(abs[v].map((x) => x.rps)).toFixed(0)} req/s, p99 ${median(abs[v].map((x) => x.p99)).toFixed(2)} ms`;
+  console.log(`http @ ${intervalMicros / 1000} ms: none ${m('none')} | wasmprof ${m('wasmprof')} (req/s ${pct(median(rps.wasmprof))}, p99 ${pct(median(p99.wasmprof))}) | @datadog/pprof ${m('datadog')} (req/s ${pct(median(rps.datadog))}, p99 ${pct(median(p99.datadog))})`);
+}
+
+// ------------------------------------------------------------------------------------- rotation
+
+interface Rotation { maxMs: number; wallMs: number; buildMs?: number; maxSliceMs?: number; encodeMs?: number; rotateMs?: number; samples?: number; bytes?: number }
+
+async function rotationBench(intervalMicros: number, periodMs: number, rotations: number): Promise<void> {
+  const variants: Variant[] = ['wasmprof', 'wasmprof-inspector', 'datadog'];
+  const rows: string[] = [];
+  for (const v of variants) {
+    const r = await runChild({ mode: 'rotation', variant: v, intervalMicros, periodMs, rotations });
+    const line = r.lines[0] as { rotations: Rotation[]; baseline: Array<{ maxMs: number }>; source?: string };
+    const rs = line.rotations.slice(1); // the first rotation also pays for JIT warm-up: shown apart
+    const first = line.rotations[0];
+    const stall = Math.max(...rs.map((x) => x.maxMs));
+    const base = Math.max(...line.baseline.map((x) => x.maxMs));
+    const build = median(rs.map((x) => (x.buildMs ?? 0) + (x.encodeMs ?? 0)));
+    const samples = median(rs.map((x) => x.samples ?? 0));
+    const name = v === 'wasmprof' ? `wasmprof(${line.source})` : v === 'wasmprof-inspector' ? 'wasmprof(inspector)' : '@datadog/pprof';
+    rows.push(`  ${name.padEnd(20)} stall p100 ${stall.toFixed(1)} ms (median ${median(rs.map((x) => x.maxMs)).toFixed(1)}, first ${first.maxMs.toFixed(1)}; baseline loop delay p100 ${base.toFixed(1)} ms) | period → gzipped pprof ${build.toFixed(1)} ms for ${samples} samples${v.startsWith('wasmprof') ? ` (build ${median(rs.map((x) => x.buildMs ?? 0)).toFixed(1)} in slices of ≤ ${Math.max(...rs.map((x) => x.maxSliceMs ?? 0)).toFixed(1)} + encode/gzip ${median(rs.map((x) => x.encodeMs ?? 0)).toFixed(1)} elapsed; source rotate ${median(rs.map((x) => x.rotateMs ?? 0)).toFixed(1)})` : ` (stop+serialize ${median(rs.map((x) => x.buildMs ?? 0)).toFixed(1)} + encode ${median(rs.map((x) => x.encodeMs ?? 0)).toFixed(1)})`}`);
+  }
+  console.log(`rotation @ ${intervalMicros / 1000} ms, period ${periodMs} ms, TypeScript compiler loaded and busy:\n${rows.join('\n')}`);
+}
+
+// ------------------------------------------------------------------------------------- main
+
+if (!existsSync(`${ROOT}dist/sdk/index.js`)) {
+  console.error('bench/overhead: dist/ is missing; run `npm run build` first');
+  process.exit(2);
+}
+console.log(`wasmprof overhead bench — node ${process.version}, ${ROUNDS} rounds (cpu), ${HTTP_ROUNDS} rounds × ${HTTP_SECONDS} s (http), concurrency ${CONCURRENCY}`);
+const only = process.env.BENCH_ONLY; // cpu | http | rotation
+if (!only || only === 'cpu') {
+  const iterations = await calibrate();
+  console.log(`cpu workload: ${iterations} units per run (~${QUICK ? 1 : 1.5} s without a profiler)`);
+  for (const interval of [10_000, 1000]) await cpuBench(interval, iterations);
+}
+if (!only || only === 'http') for (const interval of [10_000, 1000]) await httpBench(interval);
+if (!only || only === 'rotation') {
+  await rotationBench(10_000, 1000, QUICK ? 4 : 8);
+  await rotationBench(1000, 3000, QUICK ? 2 : 4);
+}

@@ -1,0 +1,61 @@
+// Cooperative time slicing: the work that ends a period (feeding the core, building pprof) runs as
+// generators that yield when their slice has used its time budget; the profiler resumes them in
+// the next turn of the event loop (async path) or straight away (synchronous exit path). That
+// keeps every stall of the application's event loop short whatever the size of the period.
+
+export class TimeSlicer {
+  private start = performance.now();
+  private calls = 0;
+  /** Time spent inside slices, and the longest slice, since the last clearStats(). */
+  busyMs = 0;
+  maxSliceMs = 0;
+
+  /** @param budgetMs time one slice may take; Infinity never yields. */
+  constructor(readonly budgetMs = 2) {}
+
+  /** True when the slice has used its budget (the clock is read every 8th call). */
+  due(): boolean {
+    if ((++this.calls & 7) !== 0 || this.budgetMs === Infinity) return false;
+    return performance.now() - this.start >= this.budgetMs;
+  }
+
+  /** A new slice starts (after a yield). */
+  restart(): void {
+    this.start = performance.now();
+    this.calls = 0;
+  }
+
+  /** The slice that started at restart() ended. */
+  ended(): void {
+    const ms = performance.now() - this.start;
+    this.busyMs += ms;
+    if (ms > this.maxSliceMs) this.maxSliceMs = ms;
+  }
+
+  clearStats(): void {
+    this.busyMs = 0;
+    this.maxSliceMs = 0;
+  }
+}
+
+export type Steps<T> = Generator<void, T, void>;
+
+/** Runs steps to the end, one slice per turn of the event loop. `stop()` true abandons the run. */
+export async function runSliced<T>(steps: Steps<T>, slicer: TimeSlicer, stop: () => boolean = () => false): Promise<T | undefined> {
+  for (;;) {
+    slicer.restart();
+    const r = steps.next();
+    slicer.ended();
+    if (r.done) return r.value;
+    await new Promise<void>((ok) => setImmediate(ok));
+    if (stop()) return undefined;
+  }
+}
+
+/** Runs steps to the end now. */
+export function runNow<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
