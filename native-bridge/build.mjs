@@ -49,7 +49,17 @@ function build(addon) {
   return { addon, ok: true };
 }
 
-const results = ADDONS.map(build);
+// Not a Node addon: the LD_PRELOAD heap hooks (native-bridge/heap, plain C, own Makefile),
+// built into native-bridge/heap/build/libwasmprof_heap.so.
+function buildPreload(name) {
+  const dir = join(here, name);
+  if (!existsSync(join(dir, 'Makefile'))) return { addon: name, ok: false, reason: 'no Makefile' };
+  const r = spawnSync('make', ['-s', '-C', dir], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return { addon: name, ok: false, reason: r.error ? r.error.message : `make exit ${r.status}`, log: `${r.stdout}\n${r.stderr}` };
+  return { addon: name, ok: true };
+}
+
+const results = [...ADDONS.map(build), buildPreload('heap')];
 mkdirSync(join(here, 'build'), { recursive: true });
 // The SDK reads this to explain, in its one warning line, why an addon is missing.
 writeFileSync(join(here, 'build', 'status.json'), JSON.stringify(results.map(({ log, ...r }) => r), null, 2) + '\n');
