@@ -83,10 +83,14 @@ async function cpuMode() {
   const profiler = await startProfiler(config.variant, config.intervalMicros);
   cpuRun(Math.ceil(config.iterations / 10)); // warm-up (JIT)
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const h = cpuRun(config.iterations);
+  const c1 = process.cpuUsage(c0);
   const ms = performance.now() - t0;
   await profiler.stop();
-  console.log(JSON.stringify({ ms, h, source: profiler.source }));
+  // cpuMs: CPU time of the whole process (the profiler's own threads included) — less sensitive
+  // than wall time to other processes competing for the machine.
+  console.log(JSON.stringify({ ms, cpuMs: (c1.user + c1.system) / 1000, h, source: profiler.source }));
 }
 
 async function httpMode() {
@@ -100,9 +104,12 @@ async function httpMode() {
   server.keepAliveTimeout = 30_000;
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   console.log(JSON.stringify({ port: server.address().port, source: profiler.source }));
+  const c0 = process.cpuUsage();
   // The orchestrator ends the run by closing stdin.
   process.stdin.resume();
   await new Promise((ok) => process.stdin.on('end', ok));
+  const c1 = process.cpuUsage(c0);
+  console.log(JSON.stringify({ requests: n, cpuMicrosPerRequest: (c1.user + c1.system) / Math.max(1, n) }));
   await profiler.stop();
   server.close();
   server.closeAllConnections?.();

@@ -13,6 +13,9 @@
 //   npm run bench:overhead                 # full run (~4 min)
 //   BENCH_QUICK=1 npm run bench:overhead   # fewer rounds
 //   BENCH_ONLY=rotation npm run bench:overhead   # one part: cpu, http or rotation
+//   BENCH_ROUNDS=15 BENCH_HTTP_ROUNDS=8 ...       # more rounds on a noisy machine
+// Besides wall time and requests/s, the CPU time of the measured process (per run, per request)
+// is reported: it is less sensitive to other processes competing for the machine.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -21,8 +24,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./overhead-child.mjs', import.meta.url));
 const QUICK = process.env.BENCH_QUICK === '1';
-const ROUNDS = QUICK ? 3 : 7;
-const HTTP_ROUNDS = QUICK ? 2 : 4;
+const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 3 : 7);
+const HTTP_ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS) || (QUICK ? 2 : 4);
 const HTTP_SECONDS = QUICK ? 2 : 3;
 const CONCURRENCY = 16;
 
@@ -71,22 +74,26 @@ const rotate = <T>(xs: T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.
 async function cpuBench(intervalMicros: number, iterations: number): Promise<void> {
   const variants: Variant[] = ['none', 'wasmprof', 'datadog'];
   const ratios: Record<string, number[]> = { wasmprof: [], datadog: [] };
+  const cpuRatios: Record<string, number[]> = { wasmprof: [], datadog: [] };
   const times: Record<string, number[]> = { none: [], wasmprof: [], datadog: [] };
   let source = '';
   for (let round = 0; round < ROUNDS; round++) {
-    const got: Record<string, number> = {};
+    const got: Record<string, { ms: number; cpuMs: number }> = {};
     for (const v of rotate(variants, round)) {
       const r = await runChild({ mode: 'cpu', variant: v, intervalMicros, iterations });
-      const line = r.lines[0] as { ms: number; source?: string };
-      got[v] = line.ms;
+      const line = r.lines[0] as { ms: number; cpuMs: number; source?: string };
+      got[v] = line;
       times[v].push(line.ms);
       if (v === 'wasmprof' && line.source) source = line.source;
     }
-    ratios.wasmprof.push(got.wasmprof / got.none);
-    ratios.datadog.push(got.datadog / got.none);
+    for (const v of ['wasmprof', 'datadog']) {
+      ratios[v].push(got[v].ms / got.none.ms);
+      cpuRatios[v].push(got[v].cpuMs / got.none.cpuMs);
+    }
   }
   const w = median(ratios.wasmprof), d = median(ratios.datadog);
-  console.log(`cpu-bound @ ${intervalMicros / 1000} ms: none ${median(times.none).toFixed(0)} ms | wasmprof(${source}) ${median(times.wasmprof).toFixed(0)} ms (${pct(w)}) | @datadog/pprof ${median(times.datadog).toFixed(0)} ms (${pct(d)}) | wasmprof/datadog time ratio ${(w / d).toFixed(3)}`);
+  const wc = median(cpuRatios.wasmprof), dc = median(cpuRatios.datadog);
+  console.log(`cpu-bound @ ${intervalMicros / 1000} ms: wall time none ${median(times.none).toFixed(0)} ms | wasmprof(${source}) ${pct(w)} | @datadog/pprof ${pct(d)} || process CPU time: wasmprof ${pct(wc)} | @datadog/pprof ${pct(dc)} | wasmprof/datadog ${(wc / dc).toFixed(3)}`);
 }
 
 async function calibrate(): Promise<number> {
@@ -125,28 +132,32 @@ async function load(port: number, seconds: number): Promise<{ rps: number; p99: 
 }
 
 async function httpBench(intervalMicros: number): Promise<void> {
-  const variants: Variant[] = ['none', 'wasmprof', 'datadog'];
-  const rps: Record<string, number[]> = { wasmprof: [], datadog: [] };
-  const p99: Record<string, number[]> = { wasmprof: [], datadog: [] };
-  const abs: Record<string, Array<{ rps: number; p99: number }>> = { none: [], wasmprof: [], datadog: [] };
+  const variants: Variant[] = ['none', 'wasmprof', 'wasmprof-inspector', 'datadog'];
+  const rps: Record<string, number[]> = { wasmprof: [], 'wasmprof-inspector': [], datadog: [] };
+  const p99: Record<string, number[]> = { wasmprof: [], 'wasmprof-inspector': [], datadog: [] };
+  const cpuPerReq: Record<string, number[]> = { wasmprof: [], 'wasmprof-inspector': [], datadog: [] };
+  const abs: Record<string, Array<{ rps: number; p99: number; cpu: number }>> = { none: [], wasmprof: [], 'wasmprof-inspector': [], datadog: [] };
   for (let round = 0; round < HTTP_ROUNDS; round++) {
-    const got: Record<string, { rps: number; p99: number }> = {};
+    const got: Record<string, { rps: number; p99: number; cpu: number }> = {};
     for (const v of rotate(variants, round)) {
       let result: { rps: number; p99: number } | undefined;
-      await runChild({ mode: 'http', variant: v, intervalMicros }, (line, close) => {
+      const run = await runChild({ mode: 'http', variant: v, intervalMicros }, (line, close) => {
         load(line.port as number, HTTP_SECONDS).then((r) => { result = r; close(); }, (err) => { console.error(err); close(); });
       });
       if (!result) throw new Error('load generator failed');
-      got[v] = result;
-      abs[v].push(result);
+      const cpu = (run.lines[1] as { cpuMicrosPerRequest: number }).cpuMicrosPerRequest;
+      got[v] = { ...result, cpu };
+      abs[v].push(got[v]);
     }
-    for (const v of ['wasmprof', 'datadog']) {
+    for (const v of ['wasmprof', 'wasmprof-inspector', 'datadog']) {
       rps[v].push(got[v].rps / got.none.rps);
       p99[v].push(got[v].p99 / got.none.p99);
+      cpuPerReq[v].push(got[v].cpu / got.none.cpu);
     }
   }
-  const m = (v: string) => `${median(abs[v].map((x) => x.rps)).toFixed(0)} req/s, p99 ${median(abs[v].map((x) => x.p99)).toFixed(2)} ms`;
-  console.log(`http @ ${intervalMicros / 1000} ms: none ${m('none')} | wasmprof ${m('wasmprof')} (req/s ${pct(median(rps.wasmprof))}, p99 ${pct(median(p99.wasmprof))}) | @datadog/pprof ${m('datadog')} (req/s ${pct(median(rps.datadog))}, p99 ${pct(median(p99.datadog))})`);
+  const m = (v: string) => `${median(abs[v].map((x) => x.rps)).toFixed(0)} req/s, p99 ${median(abs[v].map((x) => x.p99)).toFixed(2)} ms, ${median(abs[v].map((x) => x.cpu)).toFixed(1)} µs CPU/req`;
+  const r = (v: string) => `(req/s ${pct(median(rps[v]))}, p99 ${pct(median(p99[v]))}, CPU/req ${pct(median(cpuPerReq[v]))})`;
+  console.log(`http @ ${intervalMicros / 1000} ms: none ${m('none')} | wasmprof ${m('wasmprof')} ${r('wasmprof')} | wasmprof(inspector) ${m('wasmprof-inspector')} ${r('wasmprof-inspector')} | @datadog/pprof ${m('datadog')} ${r('datadog')}`);
 }
 
 // ------------------------------------------------------------------------------------- rotation
