@@ -146,7 +146,7 @@ class StatusLine {
       const files = listProfiles(this.dir).length;
       const secs = ((Date.now() - t0) / 1000).toFixed(0);
       const line = `wasmprof: recording ${this.label} · ${secs}s · ${files} profile file${files === 1 ? '' : 's'}`;
-      process.stderr.write(`\r\x1b[2K${line.slice(0, Math.max(20, (process.stderr.columns ?? 80) - 1))}`);
+      process.stderr.write(`\r\x1b[2K${line.slice(0, Math.max(20, (process.stderr.columns || 80) - 1))}`);
       this.shown = true;
     }, 1000);
     this.timer.unref();
