@@ -206,13 +206,15 @@ export class NativeHeapAggregator {
     }
   }
 
+  /** Drains at most one ring's capacity, so that a target producing as fast as we read cannot hold the drain forever. */
   private drainOwner(owner: OwnerState): number {
     let n = 0;
-    for (;;) {
-      const evs = owner.reader.drain(4096);
+    const limit = owner.reader.capacity;
+    while (n < limit) {
+      const evs = owner.reader.drain(Math.min(4096, limit - n));
       for (const ev of evs) this.apply(owner, ev);
       n += evs.length;
-      if (evs.length < 4096) break;
+      if (evs.length === 0) break;
     }
     return n;
   }
