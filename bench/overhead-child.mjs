@@ -1,5 +1,5 @@
 // One measured process of bench/overhead.ts. argv[2] is a JSON config:
-//   { mode: 'cpu' | 'http' | 'rotation', variant: 'none' | 'wasmprof' | 'wasmprof-inspector' | 'datadog',
+//   { mode: 'cpu' | 'http' | 'rotation', variant: 'none' | 'wasmprof' | 'wasmprof-inspector' | 'wasmprof-labels' | 'datadog',
 //     intervalMicros, iterations?, rotations?, periodMs? }
 // It prints one JSON line with its measurements on stdout (http: first a line {"port": n}).
 import { createServer } from 'node:http';
@@ -15,14 +15,15 @@ const ROOT = new URL('../', import.meta.url);
 
 async function startProfiler(variant, intervalMicros) {
   if (variant === 'none') return { rotate: async () => undefined, stop: async () => undefined };
-  if (variant === 'wasmprof' || variant === 'wasmprof-inspector') {
+  if (variant === 'wasmprof' || variant === 'wasmprof-inspector' || variant === 'wasmprof-labels') {
     const { start } = await import(new URL('dist/sdk/index.js', ROOT).href);
     const profiler = await start({
       profiles: ['wall', 'cpu'], interval: `${intervalMicros}us`, env: {},
-      source: variant === 'wasmprof' ? 'auto' : 'inspector',
+      source: variant === 'wasmprof-inspector' ? 'inspector' : 'auto',
     });
     return {
       source: profiler.source,
+      runWithLabels: variant === 'wasmprof-labels' ? (labels, fn) => profiler.runWithLabels(labels, fn) : undefined,
       rotate: async () => {
         const r = await profiler.collect();
         return { buildMs: r.stats.timings.buildMs, maxSliceMs: r.stats.timings.maxSliceMs, encodeMs: r.stats.timings.encodeMs, rotateMs: r.stats.timings.rotateMs, samples: r.stats.samples, bytes: (r.wall?.length ?? 0) + (r.cpu?.length ?? 0) };
@@ -96,11 +97,14 @@ async function cpuMode() {
 async function httpMode() {
   const profiler = await startProfiler(config.variant, config.intervalMicros);
   let n = 0;
-  const server = createServer((req, res) => {
+  const respond = (res) => {
     const body = payload(n++);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
-  });
+  };
+  // wasmprof-labels: every request runs inside runWithLabels (the async hooks it needs are on).
+  const label = profiler.runWithLabels;
+  const server = createServer(label ? (req, res) => label({ route: req.url ?? '/' }, () => respond(res)) : (req, res) => respond(res));
   server.keepAliveTimeout = 30_000;
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   console.log(JSON.stringify({ port: server.address().port, source: profiler.source }));

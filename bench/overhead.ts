@@ -2,7 +2,8 @@
 //   1. a CPU-bound workload: time for a fixed amount of work, without a profiler, with wasmprof,
 //      with @datadog/pprof (its wall profiler; its CPU-time option needs its context tracking,
 //      which wasmprof's wall+cpu pair does not need), at 10 ms and 1 ms sampling;
-//   2. an HTTP server under load on 127.0.0.1: requests/s and p99 latency, same variants;
+//   2. an HTTP server under load on 127.0.0.1: requests/s and p99 latency, same variants plus
+//      wasmprof through node:inspector and wasmprof with every request in runWithLabels;
 //   3. period rotation: the longest event-loop stall around a rotation (p100 over rotations) with
 //      the TypeScript compiler loaded and busy, for wasmprof (native bridge and node:inspector)
 //      and @datadog/pprof, plus the time to turn a period into gzipped pprof.
@@ -29,7 +30,7 @@ const HTTP_ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS) || (QUICK ? 2 : 4);
 const HTTP_SECONDS = QUICK ? 2 : 3;
 const CONCURRENCY = 16;
 
-type Variant = 'none' | 'wasmprof' | 'wasmprof-inspector' | 'datadog';
+type Variant = 'none' | 'wasmprof' | 'wasmprof-inspector' | 'wasmprof-labels' | 'datadog';
 
 interface ChildRun { lines: unknown[]; code: number | null }
 
@@ -132,11 +133,12 @@ async function load(port: number, seconds: number): Promise<{ rps: number; p99: 
 }
 
 async function httpBench(intervalMicros: number): Promise<void> {
-  const variants: Variant[] = ['none', 'wasmprof', 'wasmprof-inspector', 'datadog'];
-  const rps: Record<string, number[]> = { wasmprof: [], 'wasmprof-inspector': [], datadog: [] };
-  const p99: Record<string, number[]> = { wasmprof: [], 'wasmprof-inspector': [], datadog: [] };
-  const cpuPerReq: Record<string, number[]> = { wasmprof: [], 'wasmprof-inspector': [], datadog: [] };
-  const abs: Record<string, Array<{ rps: number; p99: number; cpu: number }>> = { none: [], wasmprof: [], 'wasmprof-inspector': [], datadog: [] };
+  const variants: Variant[] = ['none', 'wasmprof', 'wasmprof-inspector', 'wasmprof-labels', 'datadog'];
+  const measured = variants.filter((v) => v !== 'none');
+  const rps: Record<string, number[]> = Object.fromEntries(measured.map((v) => [v, []]));
+  const p99: Record<string, number[]> = Object.fromEntries(measured.map((v) => [v, []]));
+  const cpuPerReq: Record<string, number[]> = Object.fromEntries(measured.map((v) => [v, []]));
+  const abs: Record<string, Array<{ rps: number; p99: number; cpu: number }>> = Object.fromEntries(variants.map((v) => [v, []]));
   for (let round = 0; round < HTTP_ROUNDS; round++) {
     const got: Record<string, { rps: number; p99: number; cpu: number }> = {};
     for (const v of rotate(variants, round)) {
@@ -149,7 +151,7 @@ async function httpBench(intervalMicros: number): Promise<void> {
       got[v] = { ...result, cpu };
       abs[v].push(got[v]);
     }
-    for (const v of ['wasmprof', 'wasmprof-inspector', 'datadog']) {
+    for (const v of measured) {
       rps[v].push(got[v].rps / got.none.rps);
       p99[v].push(got[v].p99 / got.none.p99);
       cpuPerReq[v].push(got[v].cpu / got.none.cpu);
@@ -157,7 +159,7 @@ async function httpBench(intervalMicros: number): Promise<void> {
   }
   const m = (v: string) => `${median(abs[v].map((x) => x.rps)).toFixed(0)} req/s, p99 ${median(abs[v].map((x) => x.p99)).toFixed(2)} ms, ${median(abs[v].map((x) => x.cpu)).toFixed(1)} µs CPU/req`;
   const r = (v: string) => `(req/s ${pct(median(rps[v]))}, p99 ${pct(median(p99[v]))}, CPU/req ${pct(median(cpuPerReq[v]))})`;
-  console.log(`http @ ${intervalMicros / 1000} ms: none ${m('none')} | wasmprof ${m('wasmprof')} ${r('wasmprof')} | wasmprof(inspector) ${m('wasmprof-inspector')} ${r('wasmprof-inspector')} | @datadog/pprof ${m('datadog')} ${r('datadog')}`);
+  console.log(`http @ ${intervalMicros / 1000} ms:\n  none                 ${m('none')}\n${measured.map((v) => `  ${v.padEnd(20)} ${m(v)} ${r(v)}`).join('\n')}`);
 }
 
 // ------------------------------------------------------------------------------------- rotation
