@@ -37,6 +37,8 @@ export interface NativeHeapAggregatorOptions {
   /** Forget owners whose process has exited (default true). */
   reapDead?: boolean;
   core?: CoreOptions;
+  /** Sees every event as it is applied (tests use it to replay a restart-free reference). */
+  onEvents?: (pid: number, events: readonly RingEvent[]) => void;
 }
 
 export interface OwnerReport {
@@ -213,6 +215,7 @@ export class NativeHeapAggregator {
     while (n < limit) {
       const evs = owner.reader.drain(Math.min(4096, limit - n));
       for (const ev of evs) this.apply(owner, ev);
+      if (evs.length > 0) this.options.onEvents?.(owner.pid, evs);
       n += evs.length;
       if (evs.length === 0) break;
     }
