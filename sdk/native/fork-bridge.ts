@@ -4,10 +4,10 @@
 // them on the SDK's tick. Loading never throws: when the addon is missing or does not load, the
 // result carries a one-line reason so the SDK can print its single warning and fall back to
 // comparing process.pid (pidChanged) — which is also what runtimes without atfork get.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packageRoot, oneLine, buildFailureReason } from './addon-files.js';
 
 export const FORK_ADDON_RELATIVE_PATH = 'native-bridge/fork/build/Release/wasmprof_fork.node';
 const BUILD_STATUS_RELATIVE_PATH = 'native-bridge/build/status.json';
@@ -96,38 +96,6 @@ type RawAddon = { [K in (typeof RAW_FUNCTIONS)[number]]: (...args: number[]) => 
   poolSlots: number;
 };
 
-/** The package root: the nearest ancestor of this module that holds native-bridge/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'native-bridge')) && existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  // sdk/native/ in the source tree, dist/sdk/native/ once compiled
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
-
-function buildStatusReason(statusPath: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(statusPath, 'utf8'));
-    if (!Array.isArray(parsed)) return undefined;
-    for (const entry of parsed as unknown[]) {
-      if (typeof entry !== 'object' || entry === null) continue;
-      const e = entry as { addon?: unknown; ok?: unknown; reason?: unknown };
-      if (e.addon === 'fork' && e.ok === false && typeof e.reason === 'string') return e.reason;
-    }
-  } catch {
-    // no status file: the build never ran
-  }
-  return undefined;
-}
-
 function isRawAddon(x: unknown): x is RawAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
@@ -159,7 +127,7 @@ export function loadForkBridge(options: LoadOptions = {}): ForkBridgeLoad {
   const path = resolve(options.path ?? join(root, FORK_ADDON_RELATIVE_PATH));
   if (!existsSync(path)) {
     const statusPath = options.statusPath ?? (options.path === undefined ? join(root, BUILD_STATUS_RELATIVE_PATH) : undefined);
-    const why = statusPath === undefined ? undefined : buildStatusReason(statusPath);
+    const why = statusPath === undefined ? undefined : buildFailureReason(statusPath, 'fork');
     return {
       bridge: undefined,
       reason: oneLine(

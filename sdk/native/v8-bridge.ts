@@ -9,9 +9,9 @@
 //
 // Loading never throws: on failure the result is `{ error }`, one line for the SDK's single
 // warning, and the SDK uses node:inspector instead.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type {
   CallFrameInfo,
@@ -22,6 +22,7 @@ import type {
   RawHeapProfile,
   RawProfileNode,
 } from '../profiler/sources.js';
+import { packageRoot, oneLine, buildFailureReason } from './addon-files.js';
 
 export const V8_ADDON_RELATIVE_PATH = 'native-bridge/v8/build/Release/wasmprof_v8.node';
 const BUILD_STATUS_RELATIVE_PATH = 'native-bridge/build/status.json';
@@ -146,36 +147,6 @@ export interface V8BridgeLoadOptions {
 
 // ------------------------------------------------------------------------------------ loading
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'native-bridge')) && existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
-
-function buildFailure(statusPath: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(statusPath, 'utf8'));
-    if (!Array.isArray(parsed)) return undefined;
-    for (const entry of parsed as unknown[]) {
-      if (typeof entry !== 'object' || entry === null) continue;
-      const e = entry as { addon?: unknown; ok?: unknown; reason?: unknown };
-      if (e.addon === 'v8' && e.ok === false && typeof e.reason === 'string') return e.reason;
-    }
-  } catch {
-    // no status file: the build never ran
-  }
-  return undefined;
-}
-
 function isRawAddon(x: unknown): x is RawAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
@@ -199,7 +170,7 @@ export function loadV8Bridge(options: V8BridgeLoadOptions = {}): V8BridgeLoad {
   if (cached) return cached;
   if (!existsSync(path)) {
     const statusPath = options.statusPath ?? (options.path === undefined ? join(root, BUILD_STATUS_RELATIVE_PATH) : undefined);
-    const why = statusPath === undefined ? undefined : buildFailure(statusPath);
+    const why = statusPath === undefined ? undefined : buildFailureReason(statusPath, 'v8');
     return {
       error: oneLine(
         `V8 profiler addon not found at ${path} ` +
