@@ -173,6 +173,7 @@ export class NativeHeapAggregator {
         this.stats.ringsReplaced++;
       }
       this.stats.ringsOpened++;
+      this.symbols.prime(pid);
       this.intervals.set(pid, reader.interval);
       this.owners.set(pid, { pid, reader, tag: known?.tag ?? (this.nextTag++ & 0xffff), lastDiff: undefined, mismatch: 0, warned: false, targetTracked: 0, dropped: 0 });
     }

@@ -62,6 +62,9 @@ export class Symbolizer {
   /** Symbol-table loads (nm runs), for stats. */
   loads = 0;
 
+  /** Reads and keeps a process's maps now (at discovery), so that frames of a process that exits soon after can still be symbolized. */
+  prime(pid: number): void { this.mapsOf(pid, true); }
+
   /** Forgets a process's cached maps (call when it is gone or replaced by exec). */
   forget(pid: number): void { this.maps.delete(pid); }
 

@@ -1,0 +1,51 @@
+// `wasmprof record --profiles native-heap -- <any command>`: the aggregator runs in the wasmprof
+// process; the command (and every descendant that keeps the environment) gets LD_PRELOAD and
+// the ring directory. Profiles: <dir>/native-heap-<wasmprof pid>-<seq>.pb.gz, one per period and
+// one when the command ends.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NativeHeapAggregator } from './aggregator.js';
+import { targetEnv } from './index.js';
+
+export interface NativeHeapRecording {
+  env: Record<string, string>;
+  aggregator: NativeHeapAggregator;
+  /** Writes the last profile, stops the aggregator and removes the ring directory. */
+  finish(): void;
+}
+
+/** Splits `native-heap` out of a --profiles list; `rest` is undefined when nothing else is left. */
+export function splitNativeHeap(list: string | undefined): { nativeHeap: boolean; rest: string | undefined } {
+  if (list === undefined) return { nativeHeap: false, rest: undefined };
+  const items = list.split(',').map((s) => s.trim()).filter((s) => s);
+  const rest = items.filter((s) => s !== 'native-heap');
+  return { nativeHeap: rest.length !== items.length, rest: rest.length > 0 ? rest.join(',') : rest.length === items.length ? list : undefined };
+}
+
+function periodMs(value: string | undefined): number {
+  if (!value) return 60_000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) return 60_000;
+  const n = Number(m[1]);
+  return Math.max(100, n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1));
+}
+
+export async function startNativeHeapRecording(outputDir: string, period?: string): Promise<NativeHeapRecording> {
+  const root = existsSync('/dev/shm') ? '/dev/shm' : tmpdir(); // rings in memory, not on disk
+  const ringDir = mkdtempSync(join(root, 'wasmprof-native-heap-'));
+  const interval = process.env.WASMPROF_NATIVE_HEAP_INTERVAL ? Number(process.env.WASMPROF_NATIVE_HEAP_INTERVAL) : undefined;
+  let env: Record<string, string>;
+  try { env = targetEnv(ringDir, process.env, interval); } catch (err) { rmSync(ringDir, { recursive: true, force: true }); throw err; }
+  const aggregator = await NativeHeapAggregator.start({ dir: ringDir, outputDir, periodMs: periodMs(period), restore: false, reapDead: false });
+  return {
+    env,
+    aggregator,
+    finish() {
+      try { aggregator.writeProfile(); } catch (err) { process.stderr.write(`wasmprof: native-heap: last profile failed: ${String(err)}\n`); }
+      aggregator.stop({ snapshot: false });
+      rmSync(ringDir, { recursive: true, force: true });
+      process.stderr.write(`wasmprof: native-heap: ${aggregator.stats.profiles} profile file(s), ${aggregator.stats.events} events from ${aggregator.stats.ringsOpened} process(es) in ${outputDir}\n`);
+    },
+  };
+}
