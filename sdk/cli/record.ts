@@ -14,6 +14,7 @@ import { resolveOptions, WasmprofOptionError, type ProfileType } from '../profil
 import { encodeGzipSync } from '../profiler/pprof-builder.js';
 import { mergeProfiles } from '../profiler/pprof-merge.js';
 import { writeFlameGraphHtml } from '../view/index.js';
+import { startNativeHeapRecording, splitNativeHeap, type NativeHeapRecording } from '../native-heap/record.js';
 
 const USAGE = `usage: wasmprof record [options] -- <command> [args...]
 
@@ -22,7 +23,8 @@ type and period, <type>-<pid>-<seq>.pb.gz), then flamegraph.html next to them.
 
 options:
   -o, --output DIR          directory for the profiles (default: ./wasmprof-<date>-<time>)
-  --profiles LIST           profile types: wall, cpu, heap (default: wall,cpu)
+  --profiles LIST           profile types: wall, cpu, heap, native-heap (default: wall,cpu);
+                            native-heap preloads libwasmprof_heap.so into any command
   --interval DURATION       sampling interval, 100us to 1s (default: 10ms)
   --period DURATION         profile period, 100ms to 24h (default: 60s)
   --heap-interval BYTES     mean bytes between heap samples (default: 524288)
@@ -42,6 +44,10 @@ interface RecordArgs {
   env: Record<string, string>;
   profiles: ProfileType[];
   flamegraph: boolean;
+  /** --profiles included native-heap (see sdk/native-heap/record.ts). */
+  nativeHeap: boolean;
+  /** Only native-heap: do not inject the Node profiler. */
+  nativeHeapOnly: boolean;
 }
 
 const FLAGS: Record<string, string> = { profiles: '--profiles', interval: '--interval', period: '--period', heapInterval: '--heap-interval' };
@@ -77,7 +83,8 @@ function parse(argv: string[]): RecordArgs | 'help' {
   if (positionals.length === 0) throw new UsageError('missing command (usage: wasmprof record [options] -- <command> [args...])');
   if (values.output === '') throw new UsageError('bad -o/--output value: expected a directory');
 
-  const given = { profiles: values.profiles, interval: values.interval, period: values.period, heapInterval: values['heap-interval'] };
+  const nh = splitNativeHeap(values.profiles);
+  const given = { profiles: nh.rest, interval: values.interval, period: values.period, heapInterval: values['heap-interval'] };
   const env: Record<string, string> = {};
   const inherited = { ...process.env };
   delete inherited.WASMPROF_OUTPUT_DIR;
@@ -104,7 +111,7 @@ function parse(argv: string[]): RecordArgs | 'help' {
   const dir = resolve(values.output ?? `wasmprof-${timestamp()}`);
   env.WASMPROF_OUTPUT_DIR = dir;
   const [command, ...args] = positionals;
-  return { dir, command, args, env, profiles: resolved.profiles, flamegraph: !values['no-flamegraph'] };
+  return { dir, command, args, env, profiles: resolved.profiles, flamegraph: !values['no-flamegraph'], nativeHeap: nh.nativeHeap, nativeHeapOnly: nh.nativeHeap && nh.rest === undefined };
 }
 
 function registerPath(): string {
@@ -158,9 +165,9 @@ class StatusLine {
   }
 }
 
-function run(a: RecordArgs, register: string): Promise<number> {
+function run(a: RecordArgs, register: string, nativeHeap?: NativeHeapRecording): Promise<number> {
   return new Promise((done) => {
-    const env = { ...process.env, ...a.env, NODE_OPTIONS: withImport(process.env.NODE_OPTIONS, register) };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...a.env, ...(a.nativeHeapOnly ? {} : { NODE_OPTIONS: withImport(process.env.NODE_OPTIONS, register) }), ...nativeHeap?.env };
     let child;
     try {
       child = spawn(a.command, a.args, { stdio: 'inherit', env });
@@ -226,8 +233,20 @@ export async function record(argv: string[]): Promise<number> {
     process.stderr.write(`wasmprof record: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
-  process.stderr.write(`wasmprof: recording ${a.profiles.join(', ')} profiles of \`${[a.command, ...a.args].join(' ')}\` into ${a.dir}\n`);
-  const code = await run(a, register);
+  const kinds = a.nativeHeapOnly ? ['native-heap'] : [...a.profiles, ...(a.nativeHeap ? ['native-heap'] : [])];
+  process.stderr.write(`wasmprof: recording ${kinds.join(', ')} profiles of \`${[a.command, ...a.args].join(' ')}\` into ${a.dir}\n`);
+  let nativeHeap: NativeHeapRecording | undefined;
+  if (a.nativeHeap) {
+    try {
+      nativeHeap = await startNativeHeapRecording(a.dir, a.env.WASMPROF_PERIOD);
+    } catch (err) {
+      process.stderr.write(`wasmprof record: native-heap: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 2;
+    }
+  }
+  const code = await run(a, register, nativeHeap);
+  if (nativeHeap) nativeHeap.finish();
+  if (a.nativeHeapOnly) return code;
   const found = listProfiles(a.dir);
   if (found.length === 0) {
     process.stderr.write(`wasmprof: no profiles were written to ${a.dir} (was the command a Node program, and did it load NODE_OPTIONS?)\n`);
