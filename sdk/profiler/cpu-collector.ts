@@ -8,6 +8,8 @@
 //     proportion to their wall time. It is capped at their wall time: one thread cannot use
 //     more CPU than time passed, and a process-wide reading (the fallback) would otherwise
 //     credit this thread with other threads' work.
+// Labels: each non-idle sample takes the label set active at its timestamp (labels.ts); idle
+// samples carry the static labels only.
 // Stacks are built by walking the tree once: stack(node) = pushStack(stack(parent), frame(node)),
 // with V8's "(root)" left out. O(nodes + samples) core calls.
 import type { Core } from '../core.js';
@@ -123,12 +125,15 @@ export function* ingestCpuSteps(
     const ni = samples[s] <= maxId ? index[samples[s]] : -1;
     if (ni < 0 || stack[ni] <= 0) continue; // unknown node, or a sample on (root) itself
     let handle = lastHandle;
-    if (cursor) {
+    if (idle[ni]) {
+      handle = labels.handle(undefined); // idle time belongs to no request
+    } else if (cursor) {
       const set = cursor.at(at[s]);
       if (set !== lastSet) {
         lastSet = set;
-        handle = lastHandle = set === null ? labels.unknown() : labels.handle(set);
+        lastHandle = set === null ? labels.unknown() : labels.handle(set);
       }
+      handle = lastHandle;
       if (set === null) result.unknownLabelSamples++;
       else if (set !== undefined) result.labelledSamples++;
     }

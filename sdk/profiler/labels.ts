@@ -7,15 +7,22 @@
 //   * V8 samples the thread from another thread and stamps each sample with its monotonic clock;
 //     it cannot tell which AsyncLocalStorage store was active. So the profiler records every
 //     point where the active label set of this thread changes, with a timestamp on the same
-//     clock: on entry to and exit from runWithLabels, and in async_hooks before/after callbacks
-//     (the moments at which Node switches from one async context to another). A transition is
-//     only recorded when the label set actually changes.
+//     clock: on entry to and exit from runWithLabels, and in the async_hooks `before` callback,
+//     which Node calls whenever it is about to run JavaScript in an async context (timers, I/O
+//     callbacks, promise continuations, nextTick). A transition is only recorded when the label
+//     set differs from the last one recorded, so the continuations of one request in a row cost
+//     one transition, not one per hop.
+//   * No `after` hook: when a callback returns, the next JavaScript to run is another callback
+//     (whose `before` records its context) — only native work and idle time lie in between, and
+//     they keep the last callback's labels. Idle samples get no user labels at all (in the
+//     collector), so what is left is native work right after a labelled callback (e.g. the
+//     write of its response) being counted as that callback's — which is where it belongs.
 //   * At the end of a period each sample takes the label set of the last transition at or
 //     before its timestamp (one merge pass over two sorted sequences).
 // Precision: both clocks are the same CLOCK_MONOTONIC; the transition is stamped a few hundred
 // nanoseconds after Node switched contexts, so only a sample that lands in that window is
-// attributed to the previous context. The hooks are installed on the first runWithLabels call:
-// a program that never uses labels pays nothing for them.
+// attributed to the previous context. The hook is installed on the first runWithLabels call:
+// a program that never uses labels pays nothing for it.
 // Bounds: at most `maxTransitions` per period (default 1,048,576, ~12 MiB); past that, further
 // transitions are counted as dropped and samples after the overflow carry no labels.
 import { AsyncLocalStorage, createHook, type AsyncHook } from 'node:async_hooks';
@@ -64,8 +71,6 @@ export class LabelContext {
   private unknownFrom = Infinity;
   /** Label set of the code running now, as far as the timeline knows. */
   private current: LabelSet | undefined = undefined;
-  /** Label sets of the async callbacks we are nested in (before pushes, after pops). */
-  private readonly stack: Array<LabelSet | undefined> = [];
   private active = true;
 
   constructor(private readonly clockOffset: number, private readonly maxTransitions = 1 << 20) {}
@@ -149,13 +154,7 @@ export class LabelContext {
     if (this.hook || !this.active) return;
     const als = this.als;
     this.hook = createHook({
-      before: () => {
-        if (this.stack.length < 1024) this.stack.push(this.current);
-        this.transition(als.getStore());
-      },
-      after: () => {
-        this.transition(this.stack.length > 0 ? this.stack.pop() : undefined);
-      },
+      before: () => { this.transition(als.getStore()); },
     });
     this.hook.enable();
   }

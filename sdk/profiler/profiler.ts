@@ -187,6 +187,7 @@ export class ProfilerImpl implements Profiler {
 
   async begin(): Promise<void> {
     const o = this.options;
+    warmUp(this.core.module); // before the sources start, so that it stays out of the first period
     this.core.startSampling();
     if (o.profiles.includes('wall') || o.profiles.includes('cpu')) {
       enableDetailedLineInfo();
@@ -197,7 +198,6 @@ export class ProfilerImpl implements Profiler {
       this.heap = this.sources.heap();
       await this.heap.start(o.heapIntervalBytes, 128);
     }
-    warmUp(this.core.module);
     this.cpuAt = threadCpu();
     this.periodStartNanos = wallNanos();
     this.schedule();
