@@ -553,8 +553,9 @@ EXPORT void *valloc(size_t n) {
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
   if (__builtin_expect(!ready(), 0)) resolve_real();
   void *p = sys_mmap(addr, len, prot, flags, fd, off);
-  /* Only anonymous private/shared mappings are allocations; file mappings are not heap. */
-  if (p != MAP_FAILED && (flags & MAP_ANONYMOUS)) after_alloc(EV_MMAP_ANON, p, len, __builtin_return_address(0));
+  /* Only anonymous mappings are allocations; file mappings are not heap. PROT_NONE mappings
+   * are address-space reservations (V8 reserves its heap cages this way), not memory. */
+  if (p != MAP_FAILED && (flags & MAP_ANONYMOUS) && prot != PROT_NONE) after_alloc(EV_MMAP_ANON, p, len, __builtin_return_address(0));
   return p;
 }
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off) __attribute__((alias("mmap")));

@@ -7,6 +7,7 @@ export { NativeHeapAggregator, SNAPSHOT_FILE, type NativeHeapAggregatorOptions, 
 export { RingReader, RingFormatError, type RingEvent, type RingCounters } from './ring.js';
 export { Symbolizer, parseMaps, type Mapping } from './symbols.js';
 export { buildNativeHeapProfile, sampleWeight } from './pprof.js';
+export { startNativeHeap, type NativeHeapStartOptions, type NativeHeapProfiler } from './in-process.js';
 
 /** Path of libwasmprof_heap.so (built by `npm run build:native`), or undefined when it is missing. */
 export function preloadLibraryPath(): string | undefined {

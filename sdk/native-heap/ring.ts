@@ -51,6 +51,8 @@ export class RingReader {
   private consumer: bigint;
   private readonly header = Buffer.alloc(256);
   private readonly seqBuf = Buffer.alloc(8);
+  /** One read buffer per ring, reused: the aggregator may run inside a profiled process, where its own garbage is native memory too. */
+  private readonly buf = Buffer.alloc(512 * SLOT_BYTES);
   private closed = false;
 
   constructor(readonly path: string) {
@@ -94,7 +96,7 @@ export class RingReader {
       const first = Number(this.consumer & mask);
       const run = Math.min(max - out.length, this.capacity - first, 512);
       const bytes = run * SLOT_BYTES;
-      const buf = Buffer.allocUnsafe(bytes);
+      const buf = this.buf;
       const at = RING_HEADER + first * SLOT_BYTES;
       if (readSync(this.fd, buf, 0, bytes, at) < bytes) break;
       let ready = 0;
