@@ -12,3 +12,5 @@ export { WasmprofOptionError, resolveOptions, PROFILE_TYPES, ENV, DEFAULTS, LIMI
 export type { ProfileType, StartOptions, ResolvedOptions, StaticLabels, SourceChoice } from './profiler/options.js';
 export type { Labels } from './profiler/labels.js';
 export { profileFileName } from './profiler/file-writer.js';
+// Native heap (LD_PRELOAD hooks + aggregator): in-process entry point for a preloaded service.
+export { startNativeHeap, type NativeHeapStartOptions, type NativeHeapProfiler } from './native-heap/index.js';
