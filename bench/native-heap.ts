@@ -2,7 +2,9 @@
 // bench/native-heap-child.mjs) in child processes without and with libwasmprof_heap.so at the
 // default interval (512 KiB) and with an aggregator draining the rings in this process. The two
 // variants alternate (order rotated each round); the ratio is the median over rounds of
-// with/without of the same round. Target: ≤ 1.05.
+// with/without of the same round. Target: ≤ 1.05. A third variant loads the library without a
+// ring directory (hooks pass through, nothing sampled) to split the cost between the hooks
+// themselves and sampling.
 //
 //   node --import ./test/helpers/ts-loader.mjs bench/native-heap.ts
 //   BENCH_ROUNDS=9 BENCH_ITER=6000 WASMPROF_NATIVE_HEAP_INTERVAL=65536 ...   (other settings)
@@ -36,13 +38,17 @@ const agg = await NativeHeapAggregator.start({ dir, drainMs: Number(process.env.
 const base = { ...process.env };
 delete base.LD_PRELOAD;
 const withEnv = { ...base, ...targetEnv(dir, base, INTERVAL) };
-const ratios: number[] = [], cpuRatios: number[] = [];
+const passEnv = { ...base, LD_PRELOAD: withEnv.LD_PRELOAD };
+const ratios: number[] = [], cpuRatios: number[] = [], passRatios: number[] = [], passCpu: number[] = [];
 const without: number[] = [], withP: number[] = [];
 await run(base); // warm the page cache
 for (let r = 0; r < ROUNDS; r++) {
-  const order = r % 2 === 0 ? ['without', 'with'] : ['with', 'without'];
+  const orders = [['without', 'with', 'pass'], ['with', 'pass', 'without'], ['pass', 'without', 'with']];
+  const order = orders[r % 3];
   const res: Record<string, Run> = {};
-  for (const v of order) res[v] = await run(v === 'with' ? withEnv : base);
+  for (const v of order) res[v] = await run(v === 'with' ? withEnv : v === 'pass' ? passEnv : base);
+  passRatios.push(res.pass.ms / res.without.ms);
+  passCpu.push(res.pass.cpuMs / res.without.cpuMs);
   without.push(res.without.ms); withP.push(res.with.ms);
   ratios.push(res.with.ms / res.without.ms);
   cpuRatios.push(res.with.cpuMs / res.without.cpuMs);
@@ -55,4 +61,5 @@ rmSync(dir, { recursive: true, force: true });
 console.log(`native-heap preload overhead (${ITER} iterations of zlib + Buffers, interval ${INTERVAL ?? 524288} B, ${ROUNDS} rounds)`);
 console.log(`  without: median ${median(without).toFixed(1)} ms   with: median ${median(withP).toFixed(1)} ms`);
 console.log(`  ratio with/without (median of per-round ratios): wall ${median(ratios).toFixed(3)}, cpu ${median(cpuRatios).toFixed(3)}  (target ≤ 1.05)`);
+console.log(`  hooks only (preloaded, no ring directory): wall ${median(passRatios).toFixed(3)}, cpu ${median(passCpu).toFixed(3)}`);
 console.log(`  aggregator: ${stats.events} events from ${stats.ringsOpened} ring(s)`);

@@ -7,7 +7,7 @@
 // <dir>/aggregator.snapshot (write to a temporary name, then rename). A starting aggregator
 // renames that file away before reading it (so it is consumed exactly once, malformed or not),
 // restores it, and continues every ring at the consumer position stored in the ring itself.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Core, compileCore, LiveEventKind, type CoreOptions, type CoreTables } from '../core.js';
@@ -73,6 +73,7 @@ export interface NativeHeapStats {
 interface OwnerState {
   pid: number;
   reader: RingReader;
+  ino: number;
   tag: number;
   lastDiff: number | undefined;
   mismatch: number;
@@ -158,6 +159,10 @@ export class NativeHeapAggregator {
       if (!m) continue;
       const pid = Number(m[1]);
       const known = this.owners.get(pid);
+      // A known ring is reopened only when the file was replaced (exec: new inode).
+      let ino: number;
+      try { ino = statSync(join(this.options.dir, name)).ino; } catch { continue; }
+      if (known && known.ino === ino) continue;
       let reader: RingReader;
       try { reader = new RingReader(join(this.options.dir, name)); } catch (err) {
         if (!(err instanceof RingFormatError) && !(err instanceof Error && /ENOENT/.test(err.message))) this.warn(`wasmprof native-heap: ${String(err)}`);
@@ -175,7 +180,7 @@ export class NativeHeapAggregator {
       this.stats.ringsOpened++;
       this.symbols.prime(pid);
       this.intervals.set(pid, reader.interval);
-      this.owners.set(pid, { pid, reader, tag: known?.tag ?? (this.nextTag++ & 0xffff), lastDiff: undefined, mismatch: 0, warned: false, targetTracked: 0, dropped: 0 });
+      this.owners.set(pid, { pid, reader, ino, tag: known?.tag ?? (this.nextTag++ & 0xffff), lastDiff: undefined, mismatch: 0, warned: false, targetTracked: 0, dropped: 0 });
     }
   }
 
