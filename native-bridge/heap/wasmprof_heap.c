@@ -90,6 +90,8 @@ struct ring_header {
   _Atomic uint64_t set_full;/* 208: samples skipped because the address set was full */
   _Atomic uint64_t published; /* 216 */
   _Atomic uint64_t lost_frees; /* 224: frees of tracked addresses dropped (ring full) */
+  _Atomic uint64_t capture_ns; /* 232: time spent capturing stacks (CLOCK_MONOTONIC) */
+  _Atomic uint64_t captures;   /* 240 */
 };
 
 struct slot {
@@ -416,7 +418,15 @@ static __attribute__((noinline)) void emit(uint32_t kind, uintptr_t addr, uintpt
   /* Order of work: the stack goes into a private buffer first; only then is a slot claimed and
    * filled in one go. */
   uint64_t stack[MAX_DEPTH];
-  uint32_t depth = track ? capture(stack, caller) : 0;
+  uint32_t depth = 0;
+  if (track) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    depth = capture(stack, caller);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    atomic_fetch_add_explicit(&r->capture_ns, (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000ll + (b.tv_nsec - a.tv_nsec)), memory_order_relaxed);
+    atomic_fetch_add_explicit(&r->captures, 1, memory_order_relaxed);
+  }
   uint64_t pos;
   struct slot *sl = ring_claim(r, &pos);
   int freeing = old || !track;

@@ -17,7 +17,7 @@ export const RING_HEADER = 4096;
 export const SLOT_BYTES = 320;
 export const MAX_DEPTH = 34;
 
-const OFF = { magic: 0, version: 8, slotBytes: 12, capacity: 16, pid: 20, instance: 24, interval: 32, ppid: 40, maxDepth: 44, startNs: 48, head: 64, consumer: 128, tracked: 192, dropped: 200, setFull: 208, published: 216, lostFrees: 224 } as const;
+const OFF = { magic: 0, version: 8, slotBytes: 12, capacity: 16, pid: 20, instance: 24, interval: 32, ppid: 40, maxDepth: 44, startNs: 48, head: 64, consumer: 128, tracked: 192, dropped: 200, setFull: 208, published: 216, lostFrees: 224, captureNs: 232, captures: 240 } as const;
 
 export interface RingEvent {
   kind: number;
@@ -37,6 +37,9 @@ export interface RingCounters {
   setFull: number;
   published: number;
   lostFrees: number;
+  /** Time the target spent capturing stacks, and how many it captured. */
+  captureNs: number;
+  captures: number;
 }
 
 export class RingFormatError extends Error {}
@@ -84,6 +87,7 @@ export class RingReader {
       tracked: Number(h.readBigInt64LE(OFF.tracked)), dropped: Number(h.readBigUInt64LE(OFF.dropped)),
       setFull: Number(h.readBigUInt64LE(OFF.setFull)), published: Number(h.readBigUInt64LE(OFF.published)),
       lostFrees: Number(h.readBigUInt64LE(OFF.lostFrees)),
+      captureNs: Number(h.readBigUInt64LE(OFF.captureNs)), captures: Number(h.readBigUInt64LE(OFF.captures)),
     };
   }
 
