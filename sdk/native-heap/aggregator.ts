@@ -54,6 +54,8 @@ export interface OwnerReport {
   /** live-map entries minus the target's count, when confirmed by two stable checks; else 0. */
   mismatch: number;
   dropped: number;
+  /** Frees of tracked addresses the target could not report (ring full): each leaves a stale entry. */
+  lostFrees: number;
   interval: number;
 }
 
@@ -80,6 +82,7 @@ interface OwnerState {
   warned: boolean;
   targetTracked: number;
   dropped: number;
+  lostFrees: number;
 }
 
 function frameKey(addr: bigint, tag: number): [number, number] {
@@ -180,7 +183,7 @@ export class NativeHeapAggregator {
       this.stats.ringsOpened++;
       this.symbols.prime(pid);
       this.intervals.set(pid, reader.interval);
-      this.owners.set(pid, { pid, reader, ino, tag: known?.tag ?? (this.nextTag++ & 0xffff), lastDiff: undefined, mismatch: 0, warned: false, targetTracked: 0, dropped: 0 });
+      this.owners.set(pid, { pid, reader, ino, tag: known?.tag ?? (this.nextTag++ & 0xffff), lastDiff: undefined, mismatch: 0, warned: false, targetTracked: 0, dropped: 0, lostFrees: 0 });
     }
   }
 
@@ -262,6 +265,7 @@ export class NativeHeapAggregator {
       const after = o.reader.counters();
       o.targetTracked = after.tracked;
       o.dropped = after.dropped;
+      o.lostFrees = after.lostFrees;
       if (before.head === after.head && after.consumer === after.head && before.tracked === after.tracked) quiet.set(o.pid, after.tracked);
     }
     const tables = this.core.tables();
@@ -306,7 +310,7 @@ export class NativeHeapAggregator {
       let r = out.get(pid);
       if (!r) {
         const o = this.owners.get(pid);
-        r = { pid, entries: 0, rawBytes: 0, inuseBytes: 0, inuseObjects: 0, targetTracked: o?.targetTracked ?? 0, mismatch: o?.mismatch ?? 0, dropped: o?.dropped ?? 0, interval: this.intervals.get(pid) ?? 0 };
+        r = { pid, entries: 0, rawBytes: 0, inuseBytes: 0, inuseObjects: 0, targetTracked: o?.targetTracked ?? 0, mismatch: o?.mismatch ?? 0, dropped: o?.dropped ?? 0, lostFrees: o?.lostFrees ?? 0, interval: this.intervals.get(pid) ?? 0 };
         out.set(pid, r);
       }
       return r;
