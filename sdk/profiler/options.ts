@@ -37,6 +37,10 @@ export interface StartOptions {
   frameCacheCapacity?: number;
   /** Stack source. Default `'auto'`. Env: `WASMPROF_SOURCE`. */
   source?: SourceChoice;
+  /** Core memory (bytes) above which the core is recycled between periods: a fresh instance
+   *  gives back what a spike grew (WebAssembly memory never shrinks). Default 64 MiB; from
+   *  4 MiB to 2 GiB (units KiB, MiB, GiB). Env: `WASMPROF_CORE_HIGH_WATER`. */
+  coreHighWater?: number | string;
   /** Where WASMPROF_* variables are read from. Default `process.env`; pass `{}` to ignore the environment. */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -51,6 +55,7 @@ export interface ResolvedOptions {
   labels: Array<[string, string]>;
   frameCacheCapacity: number;
   source: SourceChoice;
+  coreHighWaterBytes: number;
 }
 
 export const ENV = {
@@ -65,6 +70,7 @@ export const ENV = {
   env: 'WASMPROF_ENV',
   frameCacheCapacity: 'WASMPROF_FRAME_CACHE',
   source: 'WASMPROF_SOURCE',
+  coreHighWater: 'WASMPROF_CORE_HIGH_WATER',
 } as const;
 
 export const DEFAULTS = {
@@ -75,6 +81,7 @@ export const DEFAULTS = {
   sourceMaps: true,
   frameCacheCapacity: 16_384,
   source: 'auto' as SourceChoice,
+  coreHighWaterBytes: 64 * 1024 * 1024,
 };
 
 export const LIMITS = {
@@ -82,6 +89,7 @@ export const LIMITS = {
   periodMillis: { min: 100, max: 86_400_000 },
   heapIntervalBytes: { min: 1024, max: 1024 ** 3 },
   frameCacheCapacity: { min: 16, max: 1 << 24 },
+  coreHighWaterBytes: { min: 4 * 1024 * 1024, max: 2 * 1024 ** 3 },
   labelLength: 200,
 };
 
@@ -147,7 +155,7 @@ function bytes(o: Origin, min: number, max: number): number {
     const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
     if (m && unit !== undefined) n = Number(m[1]) * unit;
   }
-  const range = `a whole number of bytes from ${min} to ${max} (units KiB, MiB, GiB accepted), e.g. 524288 or 512KiB`;
+  const range = `a whole number of bytes from ${min} to ${max} (units KiB, MiB, GiB accepted), e.g. ${min === 1024 ? '524288 or 512KiB' : '64MiB'}`;
   if (!Number.isFinite(n) || !Number.isInteger(n)) fail(o, `expected ${range}`);
   if (n < min || n > max) fail(o, `out of range: expected ${range}`);
   return n;
@@ -195,7 +203,7 @@ function label(o: Origin): string {
   return o.value;
 }
 
-const KNOWN_KEYS = ['profiles', 'interval', 'period', 'heapInterval', 'outputDir', 'sourceMaps', 'labels', 'frameCacheCapacity', 'source', 'env'];
+const KNOWN_KEYS = ['profiles', 'interval', 'period', 'heapInterval', 'outputDir', 'sourceMaps', 'labels', 'frameCacheCapacity', 'source', 'coreHighWater', 'env'];
 
 /** Validates and completes options. `extraKeys` are further option names the caller handles itself. */
 export function resolveOptions(options: StartOptions = {}, extraKeys: readonly string[] = []): ResolvedOptions {
@@ -218,6 +226,7 @@ export function resolveOptions(options: StartOptions = {}, extraKeys: readonly s
   const sm = pick('sourceMaps', options.sourceMaps, env, ENV.sourceMaps);
   const fc = pick('frameCacheCapacity', options.frameCacheCapacity, env, ENV.frameCacheCapacity);
   const src = pick('source', options.source, env, ENV.source);
+  const hw = pick('coreHighWater', options.coreHighWater, env, ENV.coreHighWater);
 
   const intervalMicros = iv ? duration(iv, LIMITS.intervalMicros.min, LIMITS.intervalMicros.max, '10ms') : DEFAULTS.intervalMicros;
   const periodMicros = pe ? duration(pe, LIMITS.periodMillis.min * 1000, LIMITS.periodMillis.max * 1000, '60s') : DEFAULTS.periodMillis * 1000;
@@ -261,5 +270,6 @@ export function resolveOptions(options: StartOptions = {}, extraKeys: readonly s
     labels,
     frameCacheCapacity: fc ? integer(fc, LIMITS.frameCacheCapacity.min, LIMITS.frameCacheCapacity.max) : DEFAULTS.frameCacheCapacity,
     source,
+    coreHighWaterBytes: hw ? bytes(hw, LIMITS.coreHighWaterBytes.min, LIMITS.coreHighWaterBytes.max) : DEFAULTS.coreHighWaterBytes,
   };
 }

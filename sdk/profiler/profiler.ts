@@ -13,7 +13,7 @@ import { Core } from '../core.js';
 import { enableDetailedLineInfo, identity, threadCpu, v8ClockOffsetMicros, wallNanos, type CpuReading } from '../runtime/node.js';
 import { ingestCpuSteps, profileUrls, type CpuIngest, type LabelHandles } from './cpu-collector.js';
 import { ProfileFileWriter } from './file-writer.js';
-import { FrameInterner } from './frames.js';
+import { CoreUpkeep } from './core-upkeep.js';
 import { heapUrls, ingestHeapSteps, type HeapIngest } from './heap-collector.js';
 import { LabelContext, type LabelSet, type LabelTimeline, type Labels } from './labels.js';
 import { resolveOptions, type ProfileType, type ResolvedOptions, type StartOptions } from './options.js';
@@ -27,8 +27,6 @@ import type { Profile } from 'pprof-format';
 
 /** Longest piece of period work done in one turn of the event loop. */
 const SLICE_MS = 2;
-/** Above this many bytes of interned strings/frames/stacks the core is reset (O(1)) after a period. */
-const DICTIONARY_RESET_BYTES = 32 * 1024 * 1024;
 
 export interface ProfilerOptions extends StartOptions {
   /** Called with every finished period (timer, collect() or stop()). Errors it throws are reported once on stderr. */
@@ -159,7 +157,7 @@ export class ProfilerImpl implements Profiler {
   readonly source: 'native' | 'inspector';
   private readonly labelContext: LabelContext;
   private readonly maps: SourceMapResolver | undefined;
-  private readonly frames: FrameInterner;
+  private readonly upkeep: CoreUpkeep;
   private readonly writer: ProfileFileWriter | undefined;
   private cpu: CpuSource | undefined;
   private heap: HeapSource | undefined;
@@ -174,16 +172,23 @@ export class ProfilerImpl implements Profiler {
   private reportedErrors = new Set<string>();
   private readonly slicer = new TimeSlicer(SLICE_MS);
 
-  constructor(readonly options: ResolvedOptions, private readonly sources: SourceFactories, private readonly core: Core,
+  constructor(readonly options: ResolvedOptions, private readonly sources: SourceFactories, core: Core,
     private readonly onPeriod: ProfilerOptions['onPeriod']) {
     this.source = sources.kind;
     this.labelContext = new LabelContext(v8ClockOffsetMicros());
     this.maps = options.sourceMaps ? new SourceMapResolver() : undefined;
-    this.frames = new FrameInterner(core, this.maps);
+    this.upkeep = new CoreUpkeep(core, options.coreHighWaterBytes, this.maps);
     this.writer = options.outputDir !== undefined ? new ProfileFileWriter(options.outputDir) : undefined;
   }
 
   get running(): boolean { return !this.stopped; }
+  /** The current core (replaced when it is recycled between periods). */
+  private get core(): Core { return this.upkeep.core; }
+  private get frames() { return this.upkeep.frames; }
+  /** Cores recycled and dictionaries emptied so far. */
+  get upkeepStats(): { recycles: number; dictionaryResets: number; coreMemoryBytes: number } {
+    return { recycles: this.upkeep.recycles, dictionaryResets: this.upkeep.dictionaryResets, coreMemoryBytes: this.core.memoryBytes };
+  }
 
   async begin(): Promise<void> {
     const o = this.options;
@@ -386,6 +391,12 @@ export class ProfilerImpl implements Profiler {
   }
 
   private captured(cpu: RawCpuProfile | undefined, heap: RawHeapProfile | undefined, cpuReading: Captured['cpuReading'], since: number, t: number, final: boolean): Captured {
+    const id = identity();
+    if (this.upkeep.checkFork(id.pid, id.threadId)) {
+      // A fork child holding its parent's period: drop it (see core-upkeep.ts).
+      cpu = undefined;
+      heap = undefined;
+    }
     const timeline = this.labelContext.take(since);
     if (final) this.labelContext.disable();
     const endNanos = wallNanos();
@@ -442,7 +453,7 @@ export class ProfilerImpl implements Profiler {
       flight.state = 'built';
     } finally {
       core.periodReset();
-      if (core.stats().arenaBytes > DICTIONARY_RESET_BYTES) core.reset();
+      this.upkeep.betweenPeriods();
     }
   }
 
@@ -475,6 +486,7 @@ export class ProfilerImpl implements Profiler {
       `wasmprof frame cache: entries=${s.frameCache.entries} capacity=${s.frameCache.capacity} hits=${s.frameCache.hits} misses=${s.frameCache.misses} evictions=${s.frameCache.evictions} hitRate=${s.frameCache.hitRate.toFixed(4)}`,
       `wasmprof labels: transitions=${s.labelTransitions} dropped=${s.labelTransitionsDropped} unknownLabelSamples=${s.unknownLabelSamples}`,
       `wasmprof cpu time: scope=${s.cpuScope}`,
+      ...this.upkeep.takeComments(),
     ];
     if (this.maps) out.push(`wasmprof source maps: loaded=${this.maps.stats.loaded} scriptsWithout=${this.maps.stats.missing} unreadable=${this.maps.stats.failed}`);
     if (o.labels.length > 0) out.push(`wasmprof static labels: ${o.labels.map(([k, v]) => `${k}=${v}`).join(' ')}`);

@@ -1,0 +1,82 @@
+// What happens to the core between periods, and when the process turns out to be a fork child.
+//
+//   * Recycling: WebAssembly memory never shrinks. Past the high-water mark the core is replaced
+//     by a fresh instance of the compiled module (the live map, if any, crosses over as a
+//     snapshot within its budget); what that cost is reported in the next profile's comments.
+//     Below it, an oversized dictionary (strings, frames, stacks) is emptied in O(1) instead.
+//   * Forks: a runtime that runs JavaScript after fork (not Node: V8's heap is not mapped in a
+//     fork()ed Node child) would find itself with a new pid and the parent's state. The core
+//     then takes the fork protocol's child path (O(1) reset, new pid) and the period in flight,
+//     which holds the parent's samples, is dropped: a child never uploads its parent's data.
+//     The atfork counters of the native bridge, when it is loaded, count the forks (every
+//     child_process spawn on Linux) for the profile's comments.
+import { recycleCore, type Core, type RecycleReport } from '../core.js';
+import { createForkWatch, forkBridge, type ForkWatch } from '../native/fork-bridge.js';
+import { FrameInterner } from './frames.js';
+import type { SourceMapResolver } from './source-maps.js';
+
+/** Above this many bytes of interned strings/frames/stacks the dictionary is emptied (O(1)). */
+const DICTIONARY_RESET_BYTES = 32 * 1024 * 1024;
+
+export class CoreUpkeep {
+  private current: Core;
+  private interner: FrameInterner;
+  private readonly forks: ForkWatch;
+  private readonly forkSource: 'atfork' | 'pid';
+  private pendingRecycles: RecycleReport[] = [];
+  private forksSinceLast = 0;
+  private forkChildDetected = false;
+  recycles = 0;
+  dictionaryResets = 0;
+
+  constructor(core: Core, private readonly highWaterBytes: number, private readonly maps: SourceMapResolver | undefined) {
+    this.current = core;
+    this.interner = new FrameInterner(core, maps);
+    const load = forkBridge();
+    this.forks = createForkWatch(load.bridge);
+    this.forkSource = load.bridge ? 'atfork' : 'pid';
+  }
+
+  get core(): Core { return this.current; }
+  get frames(): FrameInterner { return this.interner; }
+
+  /** Call after the period was read out and periodReset(). */
+  betweenPeriods(): void {
+    const core = this.current;
+    if (core.memoryBytes > this.highWaterBytes) {
+      const { core: fresh, report } = recycleCore(core);
+      this.current = fresh;
+      this.interner = new FrameInterner(fresh, this.maps);
+      this.pendingRecycles.push(report);
+      this.recycles++;
+    } else if (core.stats().arenaBytes > DICTIONARY_RESET_BYTES) {
+      core.reset();
+      this.dictionaryResets++;
+    }
+  }
+
+  /**
+   * Checks for forks since the last call. Returns true when this process is a fork child that
+   * still holds its parent's state; the core has then been reset for the child.
+   */
+  checkFork(pid: number, threadId: number): boolean {
+    const ev = this.forks.check();
+    this.forksSinceLast += ev.forks;
+    if (!ev.inChild || this.forkChildDetected || this.current.pid === pid) return false;
+    this.forkChildDetected = true;
+    this.current.prefork();
+    this.current.postforkChild(pid, threadId);
+    return true;
+  }
+
+  /** Comments for the next profile (each recycle and the fork counters are reported once). */
+  takeComments(): string[] {
+    const out = this.pendingRecycles.map((r) =>
+      `wasmprof core recycled: memory ${r.memoryBefore} -> ${r.memoryAfter} bytes, ${r.restoredEntries} live allocations carried over, ` +
+      `${r.clearedAddresses} addresses cleared (${r.droppedStacks} stacks), ${r.droppedOwners} owners dropped, ${r.ms.toFixed(2)} ms`);
+    this.pendingRecycles = [];
+    out.push(`wasmprof forks: ${this.forksSinceLast} since the last period (detected by ${this.forkSource})`);
+    this.forksSinceLast = 0;
+    return out;
+  }
+}
