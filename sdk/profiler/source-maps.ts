@@ -112,7 +112,7 @@ export class SourceMapResolver {
   /** The original position of a 0-based (line, column) in a script, if a map covers it. */
   resolve(url: string, line0: number, column0: number): OriginalPosition | undefined {
     const map = this.maps.get(url);
-    if (!map) return undefined;
+    if (!map || line0 < 0) return undefined; // no position (Deno reports line -1 for some frames)
     const pos = originalPositionFor(map, { line: line0 + 1, column: Math.max(0, column0) });
     if (pos.source === null || pos.line === null) return undefined;
     return {
