@@ -123,3 +123,127 @@ export class InspectorHeapSource implements HeapSource {
     }
   }
 }
+
+// --- Deno ---
+// Deno's node:inspector answers in a later turn of the event loop, so the Deno sources below are
+// asynchronous only: they have no rotateSync/stopSync, and a profiler using them cannot write its
+// last period from a process 'exit' handler (stop() it instead). Rotation is stop, then start, as
+// above, with the gap of one round trip in between.
+
+/** An in-thread inspector session whose answers may come asynchronously (Deno). */
+export class AsyncSession {
+  private session: Session | undefined = new Session();
+  /** Throws when the runtime refuses the inspector (Deno without --allow-sys). */
+  constructor() { this.session!.connect(); }
+
+  post<T>(method: string, params?: Params): Promise<T> {
+    const s = this.session;
+    if (!s) return Promise.reject(new Error(`wasmprof: inspector session closed (${method})`));
+    return new Promise<T>((resolve, reject) => {
+      s.post(method, params ?? {}, (err, res) => {
+        if (err) reject(new Error(`wasmprof: inspector ${method} failed: ${err.message}`));
+        else resolve(res as T);
+      });
+    });
+  }
+
+  close(): void {
+    try { this.session?.disconnect(); } catch { /* already gone */ }
+    this.session = undefined;
+  }
+}
+
+export class AsyncInspectorCpuSource implements CpuSource {
+  readonly kind = 'inspector' as const;
+  private session: AsyncSession | undefined;
+
+  async start(intervalMicros: number): Promise<void> {
+    if (this.session) throw new Error('wasmprof: the CPU profile is already running');
+    const s = new AsyncSession();
+    this.session = s;
+    await s.post('Profiler.enable');
+    await s.post('Profiler.setSamplingInterval', { interval: Math.max(1, Math.round(intervalMicros)) });
+    await s.post('Profiler.start');
+  }
+
+  async rotate(): Promise<RawCpuProfile> {
+    const s = this.need();
+    const { profile } = await s.post<{ profile: RawCpuProfile }>('Profiler.stop');
+    await s.post('Profiler.start');
+    return normalize(profile);
+  }
+
+  async stop(): Promise<RawCpuProfile> {
+    const s = this.need();
+    this.session = undefined;
+    try {
+      const { profile } = await s.post<{ profile: RawCpuProfile }>('Profiler.stop');
+      await s.post('Profiler.disable').catch(() => undefined);
+      return normalize(profile);
+    } finally {
+      s.close();
+    }
+  }
+
+  private need(): AsyncSession {
+    if (!this.session) throw new Error('wasmprof: the CPU profile is not running');
+    return this.session;
+  }
+}
+
+export class AsyncInspectorHeapSource implements HeapSource {
+  readonly kind = 'inspector' as const;
+  private session: AsyncSession | undefined;
+
+  async start(intervalBytes: number, _stackDepth: number): Promise<void> {
+    if (this.session) throw new Error('wasmprof: the heap profile is already running');
+    const s = new AsyncSession();
+    this.session = s;
+    await s.post('HeapProfiler.enable');
+    await s.post('HeapProfiler.startSampling', { samplingInterval: intervalBytes });
+  }
+
+  async profile(): Promise<RawHeapProfile> {
+    if (!this.session) throw new Error('wasmprof: the heap profile is not running');
+    return (await this.session.post<{ profile: RawHeapProfile }>('HeapProfiler.getSamplingProfile')).profile;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    this.session = undefined;
+    try {
+      await s.post('HeapProfiler.stopSampling');
+      await s.post('HeapProfiler.disable');
+    } catch { /* best effort */ } finally {
+      s.close();
+    }
+  }
+}
+
+/** A CPU source that takes no samples: what a profiler gets when the inspector is refused
+ *  (Deno without --allow-sys). Its periods are empty; the program runs unprofiled. */
+export class OffCpuSource implements CpuSource {
+  readonly kind = 'inspector' as const;
+  private startMicros = 0;
+  async start(): Promise<void> { this.startMicros = performance.now() * 1000; }
+  async rotate(): Promise<RawCpuProfile> { return this.empty(); }
+  async stop(): Promise<RawCpuProfile> { return this.empty(); }
+  private empty(): RawCpuProfile {
+    const now = performance.now() * 1000;
+    const root = { id: 1, callFrame: { functionName: '(root)', url: '', scriptId: '0', lineNumber: -1, columnNumber: -1 }, children: [] };
+    const p: RawCpuProfile = { nodes: [root], startTime: this.startMicros, endTime: now, samples: [], timeDeltas: [] };
+    this.startMicros = now;
+    return p;
+  }
+}
+
+/** The heap counterpart of OffCpuSource: no live allocations. */
+export class OffHeapSource implements HeapSource {
+  readonly kind = 'inspector' as const;
+  async start(): Promise<void> { /* nothing to start */ }
+  async profile(): Promise<RawHeapProfile> {
+    return { head: { id: 1, callFrame: { functionName: '(root)', url: '', scriptId: '0', lineNumber: -1, columnNumber: -1 }, selfSize: 0, children: [] }, samples: [] };
+  }
+  async stop(): Promise<void> { /* nothing to stop */ }
+}

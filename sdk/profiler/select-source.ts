@@ -2,7 +2,13 @@
 // native-bridge/v8 at install) when it loads, else node:inspector. The bridge module is imported
 // dynamically and may be missing altogether (a build without it); any failure becomes a one-line
 // reason for the single fallback warning.
-import { InspectorCpuSource, InspectorHeapSource } from './inspector-source.js';
+//
+// Deno: the bridge is C++ against Node's V8 and is never tried. Stacks come from node:inspector
+// (asynchronous there), which Deno grants only with --allow-sys; without it the profiler runs with
+// sources that take no samples (profiling off, empty profiles) rather than failing start().
+// Either way select-source prints the one warning line itself and leaves fallbackReason unset.
+import { calibrateClock, denoVersion, isDeno } from '../runtime/deno.js';
+import { AsyncInspectorCpuSource, AsyncInspectorHeapSource, AsyncSession, InspectorCpuSource, InspectorHeapSource, OffCpuSource, OffHeapSource } from './inspector-source.js';
 import type { SourceChoice } from './options.js';
 import type { CpuSource, HeapSource } from './sources.js';
 
@@ -52,7 +58,42 @@ function defaultImporter(): Promise<unknown> {
 
 const inspector: SourceFactories = { kind: 'inspector', cpu: () => new InspectorCpuSource(), heap: () => new InspectorHeapSource() };
 
+let denoWarned = false;
+
+/** The one warning line, once per thread (stderr). */
+function warnOnce(line: string, write: (line: string) => void): void {
+  if (denoWarned) return;
+  denoWarned = true;
+  write(line);
+}
+
+function stderrLine(line: string): void {
+  try { process.stderr.write(`${line}\n`); } catch { console.error(line); }
+}
+
+/** Deno: node:inspector if the runtime grants it (--allow-sys), else sources that take no samples. */
+export async function selectDenoSource(choice: SourceChoice, write: (line: string) => void = stderrLine): Promise<SourceFactories> {
+  if (choice === 'native') {
+    throw new Error(`wasmprof: source "native" was requested, but the V8 profiler addon cannot load in ${denoVersion()} (it is C++ against Node's V8); use source "auto" or "inspector"`);
+  }
+  let session: AsyncSession | undefined;
+  try {
+    session = new AsyncSession();
+    await calibrateClock((m, p) => session!.post(m, p));
+  } catch (err) {
+    const msg = oneLine(err instanceof Error ? err.message : String(err));
+    const why = /allow-sys|NotCapable|permission/i.test(msg) ? 'node:inspector needs --allow-sys' : `node:inspector failed: ${msg}`;
+    warnOnce(`wasmprof: ${denoVersion()}: ${why}; profiling is OFF (wall, cpu and heap profiles stay empty)`, write);
+    return { kind: 'inspector', cpu: () => new OffCpuSource(), heap: () => new OffHeapSource() };
+  } finally {
+    session?.close();
+  }
+  warnOnce(`wasmprof: ${denoVersion()}: the V8 profiler addon (C++ against Node's V8) cannot load in Deno; using node:inspector`, write);
+  return { kind: 'inspector', cpu: () => new AsyncInspectorCpuSource(), heap: () => new AsyncInspectorHeapSource() };
+}
+
 export async function selectSource(choice: SourceChoice, importer?: () => Promise<unknown>): Promise<SourceFactories> {
+  if (isDeno()) return selectDenoSource(choice);
   if (choice === 'inspector') return inspector;
   const bridge = await loadNativeBridge(importer);
   if ('error' in bridge) {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { isMainThread, threadId } from 'node:worker_threads';
+import { denoClockOffsetMicros, isDeno } from './deno.js';
 
 export interface CpuReading {
   /** Microseconds of CPU time. */
@@ -51,6 +52,9 @@ export function threadCpu(): CpuReading {
  * constant for the life of the process; reading both clocks back to back errs by < 1 µs.
  */
 export function v8ClockOffsetMicros(): number {
+  // Deno's process.hrtime counts from the process start, not from the system's monotonic clock:
+  // the offset comes from a calibration profile taken when the source was selected (deno.ts).
+  if (isDeno()) return denoClockOffsetMicros() ?? 0;
   let best = Infinity, offset = 0;
   for (let i = 0; i < 5; i++) {
     const a = performance.now();
