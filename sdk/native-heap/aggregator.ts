@@ -17,6 +17,7 @@ import { buildNativeHeapProfile, sampleWeight, type AllocAccumulator } from './p
 
 export const SNAPSHOT_FILE = 'aggregator.snapshot';
 const RING_FILE = /^heap-(\d+)\.ring$/;
+const KNOWN_KINDS = new Set<number>([LiveEventKind.alloc, LiveEventKind.free, LiveEventKind.realloc, LiveEventKind.mmapAnonymous, LiveEventKind.munmap, LiveEventKind.mremap, LiveEventKind.shmAttach, LiveEventKind.shmDetach]);
 
 export interface NativeHeapAggregatorOptions {
   /** The ring directory (what targets get as WASMPROF_NATIVE_HEAP_DIR). */
@@ -70,6 +71,8 @@ export interface NativeHeapStats {
   restoredEntries: number;
   snapshotRejected: number;
   profiles: number;
+  /** Events of a kind this aggregator does not know (skipped). */
+  unknownEvents: number;
 }
 
 interface OwnerState {
@@ -92,7 +95,7 @@ function frameKey(addr: bigint, tag: number): [number, number] {
 }
 
 export class NativeHeapAggregator {
-  readonly stats: NativeHeapStats = { events: 0, owners: 0, ringsOpened: 0, ringsReplaced: 0, ownersReaped: 0, symbolTableLoads: 0, mismatchWarnings: 0, restoredEntries: 0, snapshotRejected: 0, profiles: 0 };
+  readonly stats: NativeHeapStats = { events: 0, owners: 0, ringsOpened: 0, ringsReplaced: 0, ownersReaped: 0, symbolTableLoads: 0, mismatchWarnings: 0, restoredEntries: 0, snapshotRejected: 0, profiles: 0, unknownEvents: 0 };
   private readonly owners = new Map<number, OwnerState>();
   private readonly intervals = new Map<number, number>();
   private readonly symbols = new Symbolizer();
@@ -201,6 +204,7 @@ export class NativeHeapAggregator {
   private apply(owner: OwnerState, ev: RingEvent): void {
     const pid = owner.pid;
     const timeMs = Number(ev.timeNs / 1000000n);
+    if (!KNOWN_KINDS.has(ev.kind)) { this.stats.unknownEvents++; return; }
     switch (ev.kind) {
       case LiveEventKind.free: case LiveEventKind.munmap: case LiveEventKind.shmDetach:
         this.core.liveEvent(ev.kind, pid, 0, ev.address, 0, 0, timeMs);
@@ -298,6 +302,12 @@ export class NativeHeapAggregator {
         this.core.clearOwner(o.pid);
         this.symbols.forget(o.pid);
         this.owners.delete(o.pid);
+        this.stats.ownersReaped++;
+      }
+      // Owners restored from a snapshot whose process ended during the restart have no ring.
+      for (const row of tables.owners()) {
+        if (this.owners.has(row.owner) || this.alive(row.owner)) continue;
+        this.core.clearOwner(row.owner);
         this.stats.ownersReaped++;
       }
     }
