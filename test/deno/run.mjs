@@ -1,9 +1,17 @@
-// Runs the core's shared cases under Deno (from the npm package `deno`) and writes
-// test-results/deno.json ({ passed, failed, skipped }) for test/run-all.mjs.
+// The Deno suite (Deno from the npm package `deno`), counted into test-results/deno.json
+// ({ passed, failed, skipped }) for test/run-all.mjs:
+//   1. the core's shared cases under `deno test` (test/deno/core.deno.ts), counted by assertion;
+//   2. the profiler under `deno test` with --allow-sys/--allow-ffi (test/deno/profiler.deno.ts);
+//   3. examples/deno/busy.ts run as a user would: its wall pprof decodes with pprof-format with
+//      renderThumbnails on top and its heap pprof shows cacheThumbnail; without --allow-sys it
+//      prints the one warning line and exits 0; without --allow-ffi the fork addon gives a reason.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Profile } from 'pprof-format';
 import { join, dirname } from 'node:path';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,18 +39,98 @@ if (!existsSync(deno)) {
     }
   }
 }
+const denoEnv = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' };
+const denoRun = (args, env = {}) => spawnSync(process.execPath, [deno, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...denoEnv, ...env } });
+/** Deno's closing line: "ok | 46 passed | 0 failed (3s)" or "FAILED | 45 passed | 1 failed (3s)". */
+const denoCounts = (r) => {
+  const m = /(\d+) passed[^|]*\| (\d+) failed/.exec(r.stdout ?? '');
+  const passed = m ? Number(m[1]) : 0, failed = m ? Number(m[2]) : 1;
+  return { passed, failed: r.status === 0 ? failed : Math.max(1, failed) };
+};
+
+// 1. The core's cases.
 rmSync(join(root, 'test-results/deno-assertions.json'), { force: true });
-const r = spawnSync(process.execPath, [deno, 'test', '--sloppy-imports', '--allow-read', '--allow-write=test-results', '--allow-env', '--no-check', 'test/deno/core.deno.ts'], {
-  cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
-});
+const r = denoRun(['test', '--sloppy-imports', '--allow-read', '--allow-write=test-results', '--allow-env', '--no-check', 'test/deno/core.deno.ts']);
 process.stdout.write(r.stdout ?? '');
 process.stderr.write(r.stderr ?? '');
-// Deno's closing line: "ok | 46 passed | 0 failed (3s)" or "FAILED | 45 passed | 1 failed (3s)".
-const m = /(\d+) passed[^|]*\| (\d+) failed/.exec(r.stdout ?? '');
-const casesPassed = m ? Number(m[1]) : 0, casesFailed = m ? Number(m[2]) : 1;
-let assertions = casesPassed;
+const core = denoCounts(r);
+let assertions = core.passed;
 try { assertions = JSON.parse(readFileSync(join(root, 'test-results/deno-assertions.json'), 'utf8')).assertions; } catch { /* fewer details */ }
-const failed = r.status === 0 ? casesFailed : Math.max(1, casesFailed);
-console.log(`# deno: ${casesPassed} cases passed, ${casesFailed} failed (${assertions} assertions)`);
-write({ passed: failed === 0 ? assertions : casesPassed, failed, skipped: 0 });
+console.log(`# deno core: ${core.passed} cases passed, ${core.failed} failed (${assertions} assertions)`);
+let passed = core.failed === 0 ? assertions : core.passed, failed = core.failed;
+
+// 2. The profiler under deno test.
+const pr = denoRun(['test', '--sloppy-imports', '--no-check', '--allow-sys', '--allow-read', '--allow-env', '--allow-ffi', 'test/deno/profiler.deno.ts']);
+process.stdout.write(pr.stdout ?? '');
+process.stderr.write(pr.stderr ?? '');
+const prof = denoCounts(pr);
+console.log(`# deno profiler: ${prof.passed} passed, ${prof.failed} failed`);
+passed += prof.passed; failed += prof.failed;
+
+// 3. The example, as a user runs it (importing the working tree instead of npm:wasmprof).
+let n = 0;
+const check = (ok, name, detail = '') => {
+  n++;
+  if (ok) { passed++; console.log(`ok ${n} - ${name}`); } else { failed++; console.log(`not ok ${n} - ${name}${detail ? `\n  # ${detail.replace(/\n/g, '\n  # ')}` : ''}`); }
+};
+/** Self value of the last sample type per leaf function, sorted. */
+const topFunctions = (file) => {
+  const p = Profile.decode(gunzipSync(readFileSync(file)));
+  const st = p.stringTable.strings;
+  const fn = new Map(p.function.map((f) => [String(f.id), st[Number(f.name)]]));
+  const loc = new Map(p.location.map((l) => [String(l.id), fn.get(String(l.line[0]?.functionId))]));
+  const self = new Map();
+  let total = 0;
+  const vi = p.sampleType.length - 1;
+  for (const smp of p.sample) {
+    const v = Number(smp.value[vi]);
+    total += v;
+    const leaf = loc.get(String(smp.locationId[0])) ?? '?';
+    self.set(leaf, (self.get(leaf) ?? 0) + v);
+  }
+  return { top: [...self].sort((a, b) => b[1] - a[1]), total };
+};
+const example = 'examples/deno/busy.ts';
+const out = mkdtempSync(join(tmpdir(), 'wasmprof-deno-'));
+try {
+  const exampleEnv = { WASMPROF_EXAMPLE_IMPORT: pathToFileURL(join(root, 'sdk/index.ts')).href, WASMPROF_EXAMPLE_OUT: out, BUSY_MS: '1500' };
+  const full = denoRun(['run', '--sloppy-imports', '--no-check', '--allow-sys', '--allow-read', `--allow-write=${out}`, '--allow-env', example], exampleEnv);
+  const warnings = (full.stderr ?? '').split('\n').filter((l) => l.startsWith('wasmprof:'));
+  check(full.status === 0, 'example: deno run with --allow-sys exits 0', `${full.status} ${full.stderr}`);
+  check(warnings.length === 1 && /node:inspector/.test(warnings[0]), 'example: one warning line naming node:inspector', full.stderr);
+  const files = existsSync(out) ? readdirSync(out) : [];
+  const wallFile = files.find((f) => /^wall-\d+-\d+\.pb\.gz$/.test(f));
+  const heapFile = files.find((f) => /^heap-\d+-\d+\.pb\.gz$/.test(f));
+  check(wallFile !== undefined && heapFile !== undefined, 'example: wall and heap pprof files written', files.join(' '));
+  if (wallFile) {
+    let wall;
+    try { wall = topFunctions(join(out, wallFile)); } catch (err) { wall = { top: [], total: 0, err }; }
+    check(wall.top.length > 0, 'example: wall pprof decodes with pprof-format', String(wall.err ?? ''));
+    check(wall.top[0]?.[0] === 'renderThumbnails', 'example: renderThumbnails on top of the wall profile', JSON.stringify(wall.top.slice(0, 5)));
+    const share = (wall.top.find(([f]) => f === 'renderThumbnails')?.[1] ?? 0) / (wall.total || 1);
+    check(share > 0.5 && share < 0.95, `example: renderThumbnails has ${(share * 100).toFixed(0)}% of wall time (the program spends ~75%)`);
+  }
+  if (heapFile) {
+    let heap;
+    try { heap = topFunctions(join(out, heapFile)); } catch (err) { heap = { top: [], total: 0, err }; }
+    check(heap.top[0]?.[0] === 'cacheThumbnail', 'example: cacheThumbnail on top of the heap profile', JSON.stringify(heap.top.slice(0, 5)) + String(heap.err ?? ''));
+  }
+
+  const noSys = denoRun(['run', '--sloppy-imports', '--no-check', '--allow-read', `--allow-write=${out}`, '--allow-env', example], { ...exampleEnv, BUSY_MS: '200' });
+  check(noSys.status === 0, 'example without --allow-sys: exits 0', `${noSys.status} ${noSys.stderr}`);
+  const noSysWarnings = (noSys.stderr ?? '').split('\n').filter((l) => l.startsWith('wasmprof:'));
+  check(noSysWarnings.length === 1 && /needs --allow-sys; profiling is OFF/.test(noSysWarnings[0]), 'example without --allow-sys: the one warning line says profiling is off', noSys.stderr);
+  check(/^busy: /m.test(noSys.stdout ?? ''), 'example without --allow-sys: the program ran to its end', noSys.stdout);
+
+  const noFfi = denoRun(['run', '--sloppy-imports', '--no-check', '--allow-read', 'test/deno/fork-no-ffi.ts']);
+  let fork;
+  try { fork = JSON.parse(noFfi.stdout); } catch { fork = undefined; }
+  check(noFfi.status === 0 && fork?.loaded === false && /--allow-ffi|not found/.test(fork.reason ?? '') && !fork.reason.includes('\n'),
+    'fork addon without --allow-ffi: not loaded, one-line reason', `${noFfi.stdout} ${noFfi.stderr}`);
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+
+console.log(`# deno: ${passed} passed, ${failed} failed`);
+write({ passed, failed, skipped: 0 });
 process.exit(failed === 0 ? 0 : 1);
