@@ -14,8 +14,11 @@
 // Only the main thread is profiled (worker threads inherit --import; call start() in a worker
 // to profile it). Child processes inherit NODE_OPTIONS and profile themselves, each with its pid.
 // A bad WASMPROF_* value prints one error line and the program runs without profiling.
+// WASMPROF_EXPORTER=file|pyroscope|datadog sends every period through that exporter instead
+// (docs/exporters.md); its last period goes out from 'beforeExit' and the signal path.
 import { isMainThread } from 'node:worker_threads';
 import { WasmprofOptionError } from './profiler/options.js';
+import { ExporterConfigError } from './export/index.js';
 import { startProfiler, type ProfilerImpl } from './profiler/profiler.js';
 
 export const DEFAULT_OUTPUT_DIR = 'wasmprof-profiles';
@@ -50,7 +53,10 @@ function install(profiler: ProfilerImpl): void {
     return profiler.stop().then(() => undefined, (err: unknown) => { say(`wasmprof: writing the last period failed: ${err instanceof Error ? err.message : String(err)}`); });
   };
 
-  if (profiler.canStopSync) {
+  // The synchronous path serves files written by the profiler itself; an exporter needs the
+  // event loop (then an explicit process.exit() loses the last period, see above).
+  const sync = profiler.canStopSync && !profiler.needsAsyncStop;
+  if (sync) {
     process.on('exit', endSync);
   } else {
     process.on('beforeExit', () => { void endAsync(); });
@@ -68,7 +74,7 @@ function install(profiler: ProfilerImpl): void {
         process.removeListener(signal, handler);
         process.kill(process.pid, signal);
       };
-      if (profiler.canStopSync) {
+      if (sync) {
         endSync();
         reraise();
       } else {
@@ -83,12 +89,15 @@ function install(profiler: ProfilerImpl): void {
 async function main(): Promise<void> {
   if (!isMainThread) return;
   const env = process.env;
-  const outputDir = env.WASMPROF_OUTPUT_DIR !== undefined && env.WASMPROF_OUTPUT_DIR.trim() !== '' ? env.WASMPROF_OUTPUT_DIR : DEFAULT_OUTPUT_DIR;
+  const dirSet = env.WASMPROF_OUTPUT_DIR !== undefined && env.WASMPROF_OUTPUT_DIR.trim() !== '';
+  const exporting = env.WASMPROF_EXPORTER !== undefined && env.WASMPROF_EXPORTER.trim() !== '';
+  // Pushing to a backend writes no local files unless a directory is asked for.
+  const outputDir = dirSet ? env.WASMPROF_OUTPUT_DIR : exporting ? undefined : DEFAULT_OUTPUT_DIR;
   let profiler: ProfilerImpl;
   try {
     profiler = await startProfiler({ outputDir });
   } catch (err) {
-    if (err instanceof WasmprofOptionError) say(`${err.message}; profiling is off`);
+    if (err instanceof WasmprofOptionError || err instanceof ExporterConfigError) say(`${err.message}; profiling is off`);
     else say(`wasmprof: could not start profiling: ${err instanceof Error ? err.message : String(err)}; profiling is off`);
     return;
   }

@@ -24,6 +24,7 @@ import { SourceMapResolver } from './source-maps.js';
 import { warmUp } from './warm-up.js';
 import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from './sources.js';
 import type { Profile } from 'pprof-format';
+import { createExporterFromEnv, type Exporter } from '../export/index.js';
 
 /** Longest piece of period work done in one turn of the event loop. */
 const SLICE_MS = 2;
@@ -31,7 +32,13 @@ const SLICE_MS = 2;
 export interface ProfilerOptions extends StartOptions {
   /** Called with every finished period (timer, collect() or stop()). Errors it throws are reported once on stderr. */
   onPeriod?: (period: PeriodResult) => void | Promise<void>;
+  /** Where every period goes besides onPeriod: an exporter of your own, or by default the one
+   *  WASMPROF_EXPORTER (and its variables) configures, if any. `false` disables the latter. */
+  exporter?: Exporter | false;
 }
+
+/** Time an exporter may take to deliver the last period when the profiler stops. */
+const EXPORT_CLOSE_TIMEOUT_MS = 5000;
 
 export interface PeriodStats {
   samples: number;
@@ -130,18 +137,26 @@ export async function start(options: ProfilerOptions = {}): Promise<Profiler> {
 
 /** start() with the implementation's extra surface (stopSync for exit handlers). */
 export async function startProfiler(options: ProfilerOptions = {}): Promise<ProfilerImpl> {
-  const resolved = resolveOptions(options, ['onPeriod']);
+  const resolved = resolveOptions(options, ['onPeriod', 'exporter']);
   if (options.onPeriod !== undefined && typeof options.onPeriod !== 'function') {
     throw new TypeError('wasmprof: option onPeriod must be a function');
   }
   if (active) throw new Error('wasmprof: a profiler is already running in this thread; stop() it first');
+  if (options.exporter !== undefined && options.exporter !== false && (typeof options.exporter !== 'object' || typeof options.exporter.export !== 'function')) {
+    throw new TypeError('wasmprof: option exporter must be an exporter (see wasmprof/http and docs/exporters.md) or false');
+  }
+  // A bad WASMPROF_EXPORTER setting fails start() here, like any other option.
+  const exporter = options.exporter === false ? undefined
+    : options.exporter ?? createExporterFromEnv(options.env ?? process.env, { sampleRate: Math.round(1e6 / resolved.intervalMicros) });
   const sources = await selectSource(resolved.source);
   if (sources.fallbackReason !== undefined && !warned) {
     warned = true;
     process.stderr.write(`wasmprof: native bridge unavailable (${sources.fallbackReason}); using node:inspector\n`);
   }
   const core = await Core.create({ frameCacheCapacity: resolved.frameCacheCapacity, pid: process.pid });
-  const profiler = new ProfilerImpl(resolved, sources, core, options.onPeriod);
+  // One writer per directory: the file exporter, when chosen, writes WASMPROF_OUTPUT_DIR itself.
+  const writeFiles = exporter?.stats().kind !== 'file';
+  const profiler = new ProfilerImpl(writeFiles ? resolved : { ...resolved, outputDir: undefined }, sources, core, options.onPeriod, exporter);
   active = profiler;
   try {
     await profiler.begin();
@@ -173,7 +188,7 @@ export class ProfilerImpl implements Profiler {
   private readonly slicer = new TimeSlicer(SLICE_MS);
 
   constructor(readonly options: ResolvedOptions, private readonly sources: SourceFactories, core: Core,
-    private readonly onPeriod: ProfilerOptions['onPeriod']) {
+    private readonly onPeriod: ProfilerOptions['onPeriod'], private readonly exporter?: Exporter) {
     this.source = sources.kind;
     this.labelContext = new LabelContext(v8ClockOffsetMicros());
     this.maps = options.sourceMaps ? new SourceMapResolver() : undefined;
@@ -182,6 +197,9 @@ export class ProfilerImpl implements Profiler {
   }
 
   get running(): boolean { return !this.stopped; }
+  /** An exporter (network or asynchronous file writes) needs the event loop to deliver the last period. */
+  get needsAsyncStop(): boolean { return this.exporter !== undefined; }
+  get exporterStats() { return this.exporter?.stats(); }
   /** The current core (replaced when it is recycled between periods). */
   private get core(): Core { return this.upkeep.core; }
   private get frames() { return this.upkeep.frames; }
@@ -266,7 +284,7 @@ export class ProfilerImpl implements Profiler {
   // --- periods ---
 
   private schedule(): void {
-    if (this.stopped || (!this.writer && !this.onPeriod)) return;
+    if (this.stopped || (!this.writer && !this.onPeriod && !this.exporter)) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -324,6 +342,7 @@ export class ProfilerImpl implements Profiler {
       if (final) {
         this.labelContext.disable();
         this.release();
+        await this.exporter?.close(EXPORT_CLOSE_TIMEOUT_MS);
       } else {
         this.schedule();
       }
@@ -488,6 +507,8 @@ export class ProfilerImpl implements Profiler {
       `wasmprof cpu time: scope=${s.cpuScope}`,
       ...this.upkeep.takeComments(),
     ];
+    const drops = this.exporter?.takeDropComment?.();
+    if (drops) out.push(drops);
     if (this.maps) out.push(`wasmprof source maps: loaded=${this.maps.stats.loaded} scriptsWithout=${this.maps.stats.missing} unreadable=${this.maps.stats.failed}`);
     if (o.labels.length > 0) out.push(`wasmprof static labels: ${o.labels.map(([k, v]) => `${k}=${v}`).join(' ')}`);
     return out;
@@ -507,6 +528,10 @@ export class ProfilerImpl implements Profiler {
   }
 
   private async deliver(result: PeriodResult, wait: boolean): Promise<void> {
+    if (this.exporter) {
+      const profiles = (['wall', 'cpu', 'heap'] as const).flatMap((type) => (result[type] ? [{ type, pprof: result[type]! }] : []));
+      this.exporter.export({ start: result.start, end: result.end, seq: result.seq, profiles });
+    }
     if (!this.onPeriod) return;
     try {
       const p = this.onPeriod(result);

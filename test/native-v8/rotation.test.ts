@@ -91,7 +91,7 @@ t.test('larger program (TypeScript compiler running): 5 rotations', async (t) =>
   const periods = [...rs.map((r) => r.profile), last];
   for (const [i, p] of periods.entries()) {
     t.same(shapeProblems(p), [], `period ${i}: DevTools shape`);
-    t.ok(p.samples.length > 40, `period ${i} has samples (${p.samples.length})`);
+    t.ok(p.samples.length > 10, `period ${i} has samples (${p.samples.length})`);
   }
   checkContiguous(t, periods);
   report(t, 'TypeScript compiler', rs);
@@ -135,7 +135,7 @@ t.test('small program: 5 rotations, contiguous periods, short stalls', async (t)
   const periods = [...rs.map((r) => r.profile), last];
   for (const [i, p] of periods.entries()) {
     t.same(shapeProblems(p), [], `period ${i}: DevTools shape`);
-    t.ok(p.samples.length > 40, `period ${i} has samples (${p.samples.length})`);
+    t.ok(p.samples.length > 10, `period ${i} has samples (${p.samples.length})`);
   }
   checkContiguous(t, periods);
   report(t, 'small program', rs);
