@@ -122,6 +122,9 @@ try {
   check(noSysWarnings.length === 1 && /needs --allow-sys; profiling is OFF/.test(noSysWarnings[0]), 'example without --allow-sys: the one warning line says profiling is off', noSys.stderr);
   check(/^busy: /m.test(noSys.stdout ?? ''), 'example without --allow-sys: the program ran to its end', noSys.stdout);
 
+  const bare = denoRun(['run', '--sloppy-imports', '--no-check', 'test/deno/import-only.ts']);
+  check(bare.status === 0 && /"start":"function"/.test(bare.stdout ?? ''), 'import of the SDK and the core with no permissions', `${bare.stdout} ${bare.stderr}`);
+
   const noFfi = denoRun(['run', '--sloppy-imports', '--no-check', '--allow-read', 'test/deno/fork-no-ffi.ts']);
   let fork;
   try { fork = JSON.parse(noFfi.stdout); } catch { fork = undefined; }
