@@ -2,6 +2,7 @@
 // --allow-env, --allow-ffi): collect() bytes that decode with pprof-format, the hot function on
 // top, labels, heap, and the fork addon over Node-API. Asserts with node:assert (no JSR here).
 import assert from 'node:assert';
+import { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { start } from '../../sdk/index.ts';
@@ -95,6 +96,23 @@ Deno.test('profiler: a second start after stop', async () => {
 
 Deno.test('profiler: source "native" is refused with the reason', async () => {
   await assert.rejects(() => start({ profiles: ['wall'], source: 'native', env: {} }), /cannot load in Deno/);
+});
+
+Deno.test('profiler: inside a node:worker_threads worker', async () => {
+  const worker = new Worker(new URL('./worker-profiled.ts', import.meta.url));
+  try {
+    const msg = await new Promise<{ source?: string; threadId?: number; wall?: Uint8Array; error?: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    assert.strictEqual(msg.error, undefined);
+    assert.strictEqual(msg.source, 'inspector');
+    assert.ok((msg.threadId ?? 0) > 0, 'a worker thread id');
+    const wall = summarize(decode(msg.wall));
+    assert.strictEqual(top(wall.self), 'workerHotLoop', JSON.stringify([...wall.self].slice(0, 5)));
+  } finally {
+    await worker.terminate();
+  }
 });
 
 Deno.test('fork addon (Node-API) loads with --allow-ffi', () => {
