@@ -122,6 +122,15 @@ try {
   check(noSysWarnings.length === 1 && /needs --allow-sys; profiling is OFF/.test(noSysWarnings[0]), 'example without --allow-sys: the one warning line says profiling is off', noSys.stderr);
   check(/^busy: /m.test(noSys.stdout ?? ''), 'example without --allow-sys: the program ran to its end', noSys.stdout);
 
+  const regOut = join(out, 'registered');
+  const reg = denoRun(['run', '--sloppy-imports', '--no-check', '--allow-sys', '--allow-read', `--allow-write=${out}`, '--allow-env', 'test/deno/registered.ts'],
+    { WASMPROF_OUTPUT_DIR: regOut, WASMPROF_PROFILES: 'wall' });
+  const regFile = existsSync(regOut) ? readdirSync(regOut).find((f) => /^wall-.*\.pb\.gz$/.test(f)) : undefined;
+  let regTop;
+  try { regTop = regFile && topFunctions(join(regOut, regFile)).top[0]?.[0]; } catch { regTop = undefined; }
+  check(reg.status === 0 && regTop === 'registeredHotLoop', 'wasmprof/register under Deno writes the last period at exit, registeredHotLoop on top',
+    `${reg.status} ${regFile} ${regTop} ${reg.stderr}`);
+
   const bare = denoRun(['run', '--sloppy-imports', '--no-check', 'test/deno/import-only.ts']);
   check(bare.status === 0 && /"start":"function"/.test(bare.stdout ?? ''), 'import of the SDK and the core with no permissions', `${bare.stdout} ${bare.stderr}`);
 

@@ -1,0 +1,12 @@
+// Run by test/deno/run.mjs: the preload entry point under Deno, configured by WASMPROF_*.
+// The last period is written from 'beforeExit' (Deno's inspector has no synchronous stop).
+import '../../sdk/register.ts';
+
+function registeredHotLoop(ms: number): number {
+  const end = performance.now() + ms;
+  let acc = 0;
+  while (performance.now() < end) for (let i = 0; i < 20000; i++) acc = (acc * 31 + i) % 1000003;
+  return acc;
+}
+
+setTimeout(() => console.log(`registered: ${registeredHotLoop(400)}`), 10);
