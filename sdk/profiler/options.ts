@@ -3,8 +3,11 @@
 // the environment, which wins over the default. Every bad value fails start() with one
 // WasmprofOptionError that names the option (and the variable it came from) and the accepted range.
 
-export type ProfileType = 'wall' | 'cpu' | 'heap';
-export const PROFILE_TYPES: readonly ProfileType[] = ['wall', 'cpu', 'heap'];
+/** Profiles of the JavaScript thread (V8 CPU profiler and sampling heap profiler). */
+export type JsProfileType = 'wall' | 'cpu' | 'heap';
+/** native-heap: allocations seen by the preloaded hooks (docs/native-heap.md), drained in-process. */
+export type ProfileType = JsProfileType | 'native-heap';
+export const PROFILE_TYPES: readonly ProfileType[] = ['wall', 'cpu', 'heap', 'native-heap'];
 
 /** Which stack source to use: the native V8 bridge when it loads (auto), or one of them only. */
 export type SourceChoice = 'auto' | 'native' | 'inspector';
@@ -16,7 +19,8 @@ export interface StaticLabels {
 }
 
 export interface StartOptions {
-  /** Profiles to take. Default `['wall', 'cpu']`. Env: `WASMPROF_PROFILES=wall,cpu,heap`. */
+  /** Profiles to take. Default `['wall', 'cpu']`. Env: `WASMPROF_PROFILES=wall,cpu,heap`.
+   *  `native-heap` needs the process to run with the preload (`wasmprof record --profiles native-heap`). */
   profiles?: readonly ProfileType[] | string;
   /** CPU/wall sampling interval: milliseconds as a number, or a duration string (`'10ms'`, `'500us'`).
    *  Default 10 ms; from 100 µs to 1 s. Env: `WASMPROF_INTERVAL`. */

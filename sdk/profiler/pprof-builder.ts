@@ -11,14 +11,14 @@ import { Function as PprofFunction, Label, Line, Location, Profile, Sample, Stri
 import type { CoreTables } from '../core.js';
 import { KIND_CPU } from './cpu-collector.js';
 import { KIND_HEAP } from './heap-collector.js';
-import type { ProfileType } from './options.js';
+import type { JsProfileType } from './options.js';
 import { runNow, TimeSlicer, type Steps } from './slices.js';
 
 const gzip = promisify(gzipCb);
 
 export interface BuildInput {
   tables: CoreTables;
-  type: ProfileType;
+  type: JsProfileType;
   /** Wall-clock start of the period, ns since the epoch. */
   timeNanos: number;
   durationNanos: number;
@@ -29,7 +29,7 @@ export interface BuildInput {
 
 interface TypeSpec { kind: number; sampleTypes: Array<[string, string]>; periodType: [string, string]; values: [number, number]; keep: (v: readonly number[]) => boolean }
 
-const SPECS: Record<ProfileType, TypeSpec> = {
+const SPECS: Record<JsProfileType, TypeSpec> = {
   wall: { kind: KIND_CPU, sampleTypes: [['samples', 'count'], ['wall', 'nanoseconds']], periodType: ['wall', 'nanoseconds'], values: [0, 1], keep: () => true },
   cpu: { kind: KIND_CPU, sampleTypes: [['samples', 'count'], ['cpu', 'nanoseconds']], periodType: ['cpu', 'nanoseconds'], values: [0, 2], keep: (v) => v[2] > 0 },
   heap: { kind: KIND_HEAP, sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']], periodType: ['space', 'bytes'], values: [0, 1], keep: (v) => v[1] > 0 },

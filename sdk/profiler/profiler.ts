@@ -16,7 +16,8 @@ import { ProfileFileWriter } from './file-writer.js';
 import { CoreUpkeep } from './core-upkeep.js';
 import { heapUrls, ingestHeapSteps, type HeapIngest } from './heap-collector.js';
 import { LabelContext, type LabelSet, type LabelTimeline, type Labels } from './labels.js';
-import { resolveOptions, type ProfileType, type ResolvedOptions, type StartOptions } from './options.js';
+import { resolveOptions, type JsProfileType, type ProfileType, type ResolvedOptions, type StartOptions } from './options.js';
+import { startNativeHeap, type NativeHeapProfiler } from '../native-heap/in-process.js';
 import { buildProfileSteps, encodeGzip, encodeGzipSync } from './pprof-builder.js';
 import { selectSource, type SourceFactories } from './select-source.js';
 import { runNow, runSliced, TimeSlicer, type Steps } from './slices.js';
@@ -66,6 +67,7 @@ export interface PeriodResult {
   wall?: Uint8Array;
   cpu?: Uint8Array;
   heap?: Uint8Array;
+  'native-heap'?: Uint8Array;
   seq: number;
   pid: number;
   threadId: number;
@@ -113,7 +115,7 @@ interface Captured {
   rotateMs: number;
 }
 
-interface Built { profiles: Partial<Record<ProfileType, Profile>>; stats: PeriodStats }
+interface Built { profiles: Partial<Record<JsProfileType, Profile>>; stats: PeriodStats }
 
 interface InFlight {
   captured: Captured;
@@ -176,6 +178,7 @@ export class ProfilerImpl implements Profiler {
   private readonly writer: ProfileFileWriter | undefined;
   private cpu: CpuSource | undefined;
   private heap: HeapSource | undefined;
+  private nativeHeap: NativeHeapProfiler | undefined;
   private cpuAt: CpuReading | undefined;
   private periodStartNanos = 0;
   private seq = 0;
@@ -221,6 +224,11 @@ export class ProfilerImpl implements Profiler {
       this.heap = this.sources.heap();
       await this.heap.start(o.heapIntervalBytes, 128);
     }
+    if (o.profiles.includes('native-heap')) {
+      // The aggregator drains this process's ring; its periods are ours (collected below), so
+      // its own timer is set beyond any period.
+      this.nativeHeap = await startNativeHeap({ periodMs: 86_400_000 });
+    }
     this.cpuAt = threadCpu();
     this.periodStartNanos = wallNanos();
     this.schedule();
@@ -231,6 +239,7 @@ export class ProfilerImpl implements Profiler {
     this.labelContext.disable();
     await this.cpu?.stop().catch(() => undefined);
     await this.heap?.stop().catch(() => undefined);
+    try { this.nativeHeap?.stop(); } catch { /* best effort */ }
   }
 
   runWithLabels<T>(labels: Labels, fn: () => T): T { return this.labelContext.run(labels, fn); }
@@ -324,9 +333,10 @@ export class ProfilerImpl implements Profiler {
         built.stats.timings.maxSliceMs = this.slicer.maxSliceMs;
         const t = performance.now();
         const encoded: Partial<Record<ProfileType, Uint8Array>> = {};
-        for (const [type, profile] of Object.entries(built.profiles) as Array<[ProfileType, Profile]>) {
+        for (const [type, profile] of Object.entries(built.profiles) as Array<[JsProfileType, Profile]>) {
           encoded[type] = await encodeGzip(profile);
         }
+        this.addNativeHeap(encoded, final);
         built.stats.timings.encodeMs = performance.now() - t;
         if (isDone(flight)) return flight.result!;
         const result = this.result(flight, encoded, []);
@@ -357,7 +367,8 @@ export class ProfilerImpl implements Profiler {
     const built = flight.built!;
     const t = performance.now();
     const encoded: Partial<Record<ProfileType, Uint8Array>> = {};
-    for (const [type, profile] of Object.entries(built.profiles) as Array<[ProfileType, Profile]>) encoded[type] = encodeGzipSync(profile);
+    for (const [type, profile] of Object.entries(built.profiles) as Array<[JsProfileType, Profile]>) encoded[type] = encodeGzipSync(profile);
+    this.addNativeHeap(encoded, this.stopped);
     built.stats.timings.encodeMs = performance.now() - t;
     const result = this.result(flight, encoded, []);
     flight.state = 'done';
@@ -366,6 +377,18 @@ export class ProfilerImpl implements Profiler {
     void this.deliver(result, false);
     if (this.inflight === flight) this.inflight = undefined;
     return result;
+  }
+
+  /** The native-heap profile of the period (its own aggregator builds it); the last one stops it. */
+  private addNativeHeap(encoded: Partial<Record<ProfileType, Uint8Array>>, final: boolean): void {
+    const nh = this.nativeHeap;
+    if (!nh) return;
+    try {
+      encoded['native-heap'] = final ? nh.stop() : nh.collect();
+      if (final) this.nativeHeap = undefined;
+    } catch (err) {
+      this.report('native-heap', err);
+    }
   }
 
   private urls(c: Captured): Set<string> {
@@ -457,9 +480,10 @@ export class ProfilerImpl implements Profiler {
       };
       const tables = core.tables();
       const comments = this.comments(stats);
-      const profiles: Partial<Record<ProfileType, Profile>> = {};
+      const profiles: Partial<Record<JsProfileType, Profile>> = {};
       const durationNanos = Math.max(0, c.endNanos - c.startNanos);
       for (const type of o.profiles) {
+        if (type === 'native-heap') continue; // built by the native-heap aggregator
         if ((type === 'heap' && !c.heap) || (type !== 'heap' && !c.cpu)) continue;
         profiles[type] = yield* buildProfileSteps({
           tables, type, timeNanos: c.startNanos, durationNanos, comments,
@@ -529,7 +553,7 @@ export class ProfilerImpl implements Profiler {
 
   private async deliver(result: PeriodResult, wait: boolean): Promise<void> {
     if (this.exporter) {
-      const profiles = (['wall', 'cpu', 'heap'] as const).flatMap((type) => (result[type] ? [{ type, pprof: result[type]! }] : []));
+      const profiles = (['wall', 'cpu', 'heap', 'native-heap'] as const).flatMap((type) => (result[type] ? [{ type, pprof: result[type]! }] : []));
       this.exporter.export({ start: result.start, end: result.end, seq: result.seq, profiles });
     }
     if (!this.onPeriod) return;
