@@ -1,8 +1,12 @@
 // A busy Deno program profiled by wasmprof: one clearly hot function (renderThumbnails, ~75 % of
-// the time) and a lighter one (checksumRecords, ~25 %), for about two seconds.
+// the time) and a lighter one (checksumRecords, ~25 %), for about two seconds, plus allocations
+// kept by cacheThumbnail (the heap profile's top). Writes wall and heap pprof files.
 //
-//   deno run --allow-sys --allow-read --allow-write=profiles --allow-env examples/deno/busy.ts
+//   deno run --allow-sys --allow-read --allow-write=profiles --allow-env examples/deno/busy.ts [outDir]
 //   go tool pprof -top profiles/wall-*.pb.gz      # renderThumbnails on top
+//
+// Inside this repository npm:wasmprof resolves to the package itself (its package.json), i.e. to
+// dist/: run `npm run build:ts` first.
 //
 // Users import "npm:wasmprof"; this example imports the package through the specifier given in
 // WASMPROF_EXAMPLE_IMPORT (the tests point it at the working tree), defaulting to npm:wasmprof.
