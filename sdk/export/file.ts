@@ -10,6 +10,7 @@ import { batchBytes, batchProblem } from './batch.js';
 import { BoundedQueue, type QueueBounds } from './queue.js';
 import { setUnrefTimeout } from './timers.js';
 import { defaultReporter, type ErrorReporter, type Exporter, type ExporterStats, type ProfileBatch } from './types.js';
+import { fsErrorWords } from '../runtime/fs-errors.js';
 
 /** The file operations the exporter uses (tests inject failing ones). */
 export interface FileOps {
@@ -42,18 +43,6 @@ export const PROFILE_FILE = /^([a-z0-9][a-z0-9_-]*)-(\d+)-(\d+)\.pb\.gz$/;
 const TEMP_FILE = /^\..+\.tmp$/;
 const STALE_TEMP_MS = 60 * 60_000;
 
-const WHY: Record<string, string> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOENT: 'the directory does not exist',
-  ENOTDIR: 'a path component is not a directory',
-  EISDIR: 'a directory is in the way',
-  EMFILE: 'too many open files',
-  EIO: 'I/O error',
-};
 
 function codeOf(err: unknown): string {
   const c = (err as { code?: unknown } | null)?.code;
@@ -212,7 +201,7 @@ export class FileExporter implements Exporter {
     const code = codeOf(err);
     this.queue.countDrop({ profiles, bytes });
     // Once per kind of failure until a write succeeds again; the counters keep counting.
-    this.reportOnce(`fs:${code}`, `cannot write ${path}: ${WHY[code] ?? (err instanceof Error ? err.message : String(err))} (${code}); profiles are dropped until writing works again (counted in stats().dropped)`);
+    this.reportOnce(`fs:${code}`, `cannot write ${path}: ${fsErrorWords(code) ?? (err instanceof Error ? err.message : String(err))} (${code}); profiles are dropped until writing works again (counted in stats().dropped)`);
   }
 
   /** Removes the oldest profile files until the directory is within maxFiles and maxBytes. The

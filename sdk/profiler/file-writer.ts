@@ -7,6 +7,7 @@ import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProfileType } from './options.js';
+import { fsErrorWords } from '../runtime/fs-errors.js';
 
 export interface PeriodFiles {
   pid: number;
@@ -18,15 +19,6 @@ export function profileFileName(type: ProfileType, pid: number, seq: number): st
   return `${type}-${pid}-${seq}.pb.gz`;
 }
 
-const WHY: Record<string, string> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOENT: 'the directory does not exist',
-  ENOTDIR: 'a path component is not a directory',
-};
 
 export class ProfileFileWriter {
   private reported = false;
@@ -90,9 +82,9 @@ export class ProfileFileWriter {
     if (this.reported) return;
     this.reported = true;
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    const why = WHY[code] ?? (err instanceof Error ? err.message : String(err));
+    const why = fsErrorWords(code) ?? (err instanceof Error ? err.message : String(err));
     try {
-      this.report(`wasmprof: cannot write profiles to ${this.dir} (${path}: ${why}${code && !WHY[code] ? '' : code ? ` [${code}]` : ''}); the application keeps running, further write errors are not reported`);
+      this.report(`wasmprof: cannot write profiles to ${this.dir} (${path}: ${why}${code && !fsErrorWords(code) ? '' : code ? ` [${code}]` : ''}); the application keeps running, further write errors are not reported`);
     } catch {
       // stderr itself may be gone; never throw into the application
     }
