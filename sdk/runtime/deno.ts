@@ -6,7 +6,7 @@
 //     in-thread Session answers asynchronously (Node answers before post() returns).
 //   * process.hrtime() counts from the process's time origin, while V8 stamps CPU profile samples
 //     with the system's monotonic clock; the offset between the two is measured once from a
-//     short inspector profile (calibrateClock) instead of being read off process.hrtime.
+//     short inspector profile with two marker functions (calibrateClock).
 //   * The V8 profiler addon (C++ against Node's V8) cannot load; Node-API addons can (--allow-ffi).
 
 interface DenoGlobal {
@@ -40,26 +40,76 @@ export function denoClockOffsetMicros(): number | undefined {
   return clockOffsetMicros;
 }
 
+/** Spins until performance.now() reaches `until` (ms). Two of them mark a known instant in a profile. */
+function wasmprofClockMarkBefore(until: number): number {
+  let n = 0;
+  while (performance.now() < until) n++;
+  return n;
+}
+function wasmprofClockMarkAfter(until: number): number {
+  let n = 0;
+  while (performance.now() < until) n++;
+  return n;
+}
+
+interface CalibrationProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string }; children?: number[] }>;
+  startTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** V8 times of the last sample in wasmprofClockMarkBefore and the first in wasmprofClockMarkAfter. */
+function markerTimes(p: CalibrationProfile): [number, number] | undefined {
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = new Map(p.nodes.map((n) => [n.id, n.callFrame.functionName]));
+  const marker = new Map<number, 0 | 1 | undefined>();
+  const markerOf = (id: number): 0 | 1 | undefined => {
+    if (marker.has(id)) return marker.get(id);
+    let m: 0 | 1 | undefined;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const f = name.get(at);
+      if (f === 'wasmprofClockMarkBefore') { m = 0; break; }
+      if (f === 'wasmprofClockMarkAfter') { m = 1; break; }
+    }
+    marker.set(id, m);
+    return m;
+  };
+  const samples = p.samples ?? [], deltas = p.timeDeltas ?? [];
+  let t = p.startTime, lastBefore: number | undefined;
+  for (let i = 0; i < samples.length; i++) {
+    t += deltas[i] ?? 0;
+    const m = markerOf(samples[i]!);
+    if (m === 0) lastBefore = t;
+    else if (m === 1) return lastBefore === undefined ? undefined : [lastBefore, t];
+  }
+  return undefined;
+}
+
 /**
- * Measures the offset between performance.now() and V8's profiler clock: the start time V8 gives
- * a profile lies between the performance.now() readings taken around Profiler.start. `post` is an
- * asynchronous inspector call. The error is at most half the round trip of Profiler.start (well
- * under a millisecond here); only label attribution near a context switch depends on it.
+ * Measures the offset between performance.now() and V8's profiler clock from one short CPU profile
+ * (~10 ms): the program spins in one marker function until a known performance.now() instant,
+ * then in another; the switch between them in the samples is that instant on V8's clock. The
+ * error is about one sampling interval (50 µs). `post` is an asynchronous inspector call. Only
+ * label attribution near a context switch depends on this. Should the markers not be found (a
+ * starved sampler), the profile's start time is used instead (V8 takes it as Profiler.start
+ * begins; error: the dispatch latency of that call).
  */
 export async function calibrateClock(post: (method: string, params?: Record<string, unknown>) => Promise<unknown>): Promise<number> {
   await post('Profiler.enable');
-  let best = Infinity;
-  for (let i = 0; i < 3; i++) {
+  try {
+    await post('Profiler.setSamplingInterval', { interval: 50 });
     const a = performance.now();
     await post('Profiler.start');
-    const b = performance.now();
-    const { profile } = (await post('Profiler.stop')) as { profile: { startTime: number } };
-    if (b - a < best) {
-      best = b - a;
-      // V8 takes startTime during the start call; take the middle of the window.
-      clockOffsetMicros = profile.startTime - ((a + b) / 2) * 1000;
-    }
+    const mark = performance.now() + 4;
+    wasmprofClockMarkBefore(mark);
+    wasmprofClockMarkAfter(mark + 4);
+    const { profile } = (await post('Profiler.stop')) as { profile: CalibrationProfile };
+    const found = markerTimes(profile);
+    clockOffsetMicros = found ? (found[0] + found[1]) / 2 - mark * 1000 : profile.startTime - a * 1000;
+  } finally {
+    await post('Profiler.disable').catch(() => undefined);
   }
-  await post('Profiler.disable');
-  return clockOffsetMicros!;
+  return clockOffsetMicros;
 }

@@ -16,12 +16,13 @@ function decode(bytes: Uint8Array | undefined): Profile {
 }
 
 /** Self value per leaf function name (last sample type), and the label values seen per key. */
-function summarize(p: Profile): { self: Map<string, number>; total: number; labels: Map<string, Set<string>> } {
+function summarize(p: Profile): { self: Map<string, number>; total: number; labels: Map<string, Set<string>>; labelled: Map<string, number> } {
   const st = p.stringTable.strings;
   const fnName = new Map(p.function.map((f) => [String(f.id), st[Number(f.name)]!]));
   const locFn = new Map(p.location.map((l) => [String(l.id), fnName.get(String(l.line[0]?.functionId)) ?? '?']));
   const self = new Map<string, number>();
   const labels = new Map<string, Set<string>>();
+  const labelled = new Map<string, number>(); // value per label value
   const vi = p.sampleType.length - 1;
   let total = 0;
   for (const s of p.sample) {
@@ -33,9 +34,10 @@ function summarize(p: Profile): { self: Map<string, number>; total: number; labe
       const k = st[Number(l.key)]!;
       if (!labels.has(k)) labels.set(k, new Set());
       labels.get(k)!.add(st[Number(l.str)]!);
+      labelled.set(st[Number(l.str)]!, (labelled.get(st[Number(l.str)]!) ?? 0) + v);
     }
   }
-  return { self, total, labels };
+  return { self, total, labels, labelled };
 }
 
 function top(self: Map<string, number>): string {
@@ -72,16 +74,21 @@ Deno.test('profiler: wall, cpu and heap from collect(), labels across await', as
     const hotShare = (wall.self.get('denoHotLoop') ?? 0) / wall.total;
     assert.ok(hotShare > 0.5, `denoHotLoop has ${(hotShare * 100).toFixed(0)}% of wall time`);
     assert.ok(wall.labels.get('route')?.has('/deno'), 'samples labelled route=/deno (after the await too)');
+    // 200 ms of labelled spinning (+5 ms awaiting) within a 500+ ms period: a wrong clock offset
+    // would label none or all of it.
+    const labelledMs = (wall.labelled.get('/deno') ?? 0) / 1e6;
+    assert.ok(labelledMs > 170 && labelledMs < 260, `labelled wall time ${labelledMs.toFixed(1)} ms, expected ~205`);
     const cpu = summarize(decode(period.cpu));
-    assert.strictEqual(top(cpu.self), 'denoHotLoop');
+    assert.strictEqual(top(cpu.self), 'denoHotLoop', `cpu top: ${JSON.stringify([...cpu.self].slice(0, 5))}`);
     const heap = summarize(decode(period.heap));
     assert.ok((heap.self.get('denoAllocate') ?? 0) > 1_000_000, `heap: denoAllocate holds ${heap.self.get('denoAllocate')} bytes`);
     assert.ok(keep.length === 200);
     // A second period starts where the first ended and still works.
-    denoHotLoop(100);
+    denoHotLoop(200);
     const second = await profiler.collect();
     assert.strictEqual(second.seq, period.seq + 1);
-    assert.strictEqual(top(summarize(decode(second.wall)).self), 'denoHotLoop');
+    const wall2 = summarize(decode(second.wall));
+    assert.strictEqual(top(wall2.self), 'denoHotLoop', `second period top: ${JSON.stringify([...wall2.self].slice(0, 5))}`);
   } finally {
     await profiler.stop();
   }

@@ -1,0 +1,82 @@
+// The Deno-side sources, exercised in Node under tap (Node's inspector answers them just as well):
+// the asynchronous inspector sources, the sources that take no samples, the clock calibration,
+// and selectDenoSource's one warning line. Their behaviour in Deno itself: test/deno/run.mjs.
+import t from 'tap';
+import { AsyncInspectorCpuSource, AsyncInspectorHeapSource, AsyncSession, OffCpuSource, OffHeapSource } from '../../sdk/profiler/inspector-source.js';
+import { selectDenoSource } from '../../sdk/profiler/select-source.js';
+import { calibrateClock, denoClockOffsetMicros, isDeno } from '../../sdk/runtime/deno.js';
+import { v8ClockOffsetMicros } from '../../sdk/runtime/node.js';
+
+function spin(ms: number): number {
+  const end = performance.now() + ms;
+  let acc = 0;
+  while (performance.now() < end) acc++;
+  return acc;
+}
+
+t.test('not Deno here', async (t) => { t.equal(isDeno(), false); });
+
+t.test('async CPU source: start, rotate, stop', async (t) => {
+  const cpu = new AsyncInspectorCpuSource();
+  await cpu.start(1000);
+  await t.rejects(cpu.start(1000), /already running/);
+  spin(30);
+  const first = await cpu.rotate();
+  t.ok(first.samples.length > 0, 'samples in the first period');
+  t.equal(first.samples.length, first.timeDeltas.length);
+  spin(30);
+  const last = await cpu.stop();
+  t.ok(last.startTime >= first.endTime - 1000, 'the second period follows the first');
+  await t.rejects(cpu.rotate(), /not running/);
+});
+
+t.test('async heap source', async (t) => {
+  const heap = new AsyncInspectorHeapSource();
+  await heap.start(4096, 128);
+  const keep = Array.from({ length: 200 }, (_, i) => new Array(1000).fill(i + 0.5));
+  const p = await heap.profile();
+  t.ok(p.head.children.length > 0 && keep.length === 200);
+  await heap.stop();
+  await heap.stop(); // idempotent
+  await t.rejects(heap.profile(), /not running/);
+});
+
+t.test('off sources: empty but well-formed', async (t) => {
+  const cpu = new OffCpuSource();
+  await cpu.start();
+  spin(5);
+  const a = await cpu.rotate();
+  t.equal(a.samples.length, 0);
+  t.equal(a.nodes[0]!.callFrame.functionName, '(root)');
+  t.ok(a.endTime >= a.startTime);
+  const b = await cpu.stop();
+  t.equal(b.startTime, a.endTime, 'periods are contiguous');
+  const heap = new OffHeapSource();
+  await heap.start();
+  t.equal((await heap.profile()).head.children.length, 0);
+  await heap.stop();
+});
+
+t.test('clock calibration agrees with the hrtime-based offset of Node', async (t) => {
+  const s = new AsyncSession();
+  try {
+    const off = await calibrateClock((m, p) => s.post(m, p));
+    t.equal(denoClockOffsetMicros(), off);
+    t.ok(Math.abs(off - v8ClockOffsetMicros()) < 500, `calibrated ${off.toFixed(0)} vs hrtime ${v8ClockOffsetMicros().toFixed(0)} µs`);
+  } finally {
+    s.close();
+  }
+});
+
+t.test('selectDenoSource: one warning line, inspector; native refused', async (t) => {
+  const lines: string[] = [];
+  const f = await selectDenoSource('auto', (l) => lines.push(l));
+  t.equal(f.kind, 'inspector');
+  t.equal(f.fallbackReason, undefined, 'the warning is printed by select-source, not by the profiler');
+  t.ok(f.cpu() instanceof AsyncInspectorCpuSource);
+  t.ok(f.heap() instanceof AsyncInspectorHeapSource);
+  await selectDenoSource('inspector', (l) => lines.push(l));
+  t.equal(lines.length, 1, 'once per thread');
+  t.match(lines[0], /^wasmprof: Deno .*cannot load in Deno; using node:inspector$/);
+  await t.rejects(selectDenoSource('native'), /cannot load in Deno/);
+});
