@@ -5,7 +5,7 @@ import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNativeBridge } from '../../sdk/profiler/select-source.js';
-import { decode, ensureBuilt, FIXTURES, profileFiles, REGISTER, runChild, scratch, total } from './helpers.js';
+import { decode, ensureBuilt, FIXTURES, profileFiles, REGISTER, runChild, scratch, sumAll, total } from './helpers.js';
 
 ensureBuilt();
 const { dir: base, cleanup } = scratch('register');
@@ -30,7 +30,9 @@ for (const source of sources) {
     t.ok(Number(pid) > 0, 'named after the program\'s pid');
     const wall = decode(readFileSync(join(dir, `wall-${pid}-1.pb.gz`)));
     t.ok(total(wall, 'burnHeavy', 1) > 200e6, 'the program\'s hot function is in the wall profile');
-    t.ok(total(decode(readFileSync(join(dir, `cpu-${pid}-1.pb.gz`))), 'burnHeavy', 1) > 100e6, 'and in the CPU profile');
+    // CPU time depends on how much of the machine the child got; its share of the profile does not.
+    const cpu = decode(readFileSync(join(dir, `cpu-${pid}-1.pb.gz`)));
+    t.ok(total(cpu, 'burnHeavy', 1) > 0.5 * sumAll(cpu, 1), 'and it holds most of the CPU profile');
     t.ok(decode(readFileSync(join(dir, `heap-${pid}-1.pb.gz`))).sampleTypes.includes('inuse_space/bytes'));
     t.notOk(readFileSync(join(dir, `wall-${pid}-1.pb.gz`)).length === 0);
     t.same(profileFiles(dir).filter((f) => f.startsWith('.')), [], 'no temporary files left');
