@@ -88,7 +88,8 @@ export async function selectDenoSource(choice: SourceChoice, write: (line: strin
   } finally {
     session?.close();
   }
-  warnOnce(`wasmprof: ${denoVersion()}: the V8 profiler addon (C++ against Node's V8) cannot load in Deno; using node:inspector`, write);
+  // As in Node, an explicit source "inspector" needs no explanation.
+  if (choice === 'auto') warnOnce(`wasmprof: ${denoVersion()}: the V8 profiler addon (C++ against Node's V8) cannot load in Deno; using node:inspector`, write);
   return { kind: 'inspector', cpu: () => new AsyncInspectorCpuSource(), heap: () => new AsyncInspectorHeapSource() };
 }
 
