@@ -2,6 +2,7 @@
 // --allow-env, --allow-ffi): collect() bytes that decode with pprof-format, the hot function on
 // top, labels, heap, and the fork addon over Node-API. Asserts with node:assert (no JSR here).
 import assert from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
@@ -119,6 +120,26 @@ Deno.test('profiler: inside a node:worker_threads worker', async () => {
     assert.strictEqual(top(wall.self), 'workerHotLoop', JSON.stringify([...wall.self].slice(0, 5)));
   } finally {
     await worker.terminate();
+  }
+});
+
+Deno.test('profiler: fork counters from the addon; Deno spawns without running atfork handlers', async () => {
+  const profiler = await start({ profiles: ['wall'], env: {} });
+  try {
+    denoHotLoop(50);
+    const child = spawnSync('true');
+    assert.strictEqual(child.status, 0);
+    denoHotLoop(50);
+    const period = await profiler.collect();
+    const p = decode(period.wall);
+    const comments = p.comment.map((i) => p.stringTable.strings[Number(i)]!);
+    const forks = comments.find((c) => c.startsWith('wasmprof forks:'));
+    // With --allow-ffi the fork addon is loaded (atfork counters); Deno's clone3(CLONE_VFORK)
+    // spawn does not run atfork handlers, so the spawn above is not counted as a fork.
+    assert.strictEqual(forks, 'wasmprof forks: 0 since the last period (detected by atfork)', comments.join(' | '));
+    assert.strictEqual(top(summarize(p).self), 'denoHotLoop');
+  } finally {
+    await profiler.stop();
   }
 });
 

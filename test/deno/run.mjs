@@ -60,7 +60,7 @@ console.log(`# deno core: ${core.passed} cases passed, ${core.failed} failed (${
 let passed = core.failed === 0 ? assertions : core.passed, failed = core.failed;
 
 // 2. The profiler under deno test.
-const pr = denoRun(['test', '--sloppy-imports', '--no-check', '--allow-sys', '--allow-read', '--allow-env', '--allow-ffi', 'test/deno/profiler.deno.ts']);
+const pr = denoRun(['test', '--sloppy-imports', '--no-check', '--allow-sys', '--allow-read', '--allow-env', '--allow-ffi', '--allow-run', 'test/deno/profiler.deno.ts']);
 process.stdout.write(pr.stdout ?? '');
 process.stderr.write(pr.stderr ?? '');
 const prof = denoCounts(pr);
@@ -88,7 +88,7 @@ const topFunctions = (file) => {
     const leaf = loc.get(String(smp.locationId[0])) ?? '?';
     self.set(leaf, (self.get(leaf) ?? 0) + v);
   }
-  return { top: [...self].sort((a, b) => b[1] - a[1]), total };
+  return { top: [...self].sort((a, b) => b[1] - a[1]), total, comments: p.comment.map((i) => st[Number(i)]) };
 };
 const example = 'examples/deno/busy.ts';
 const out = mkdtempSync(join(tmpdir(), 'wasmprof-deno-'));
@@ -109,6 +109,8 @@ try {
     check(wall.top[0]?.[0] === 'renderThumbnails', 'example: renderThumbnails on top of the wall profile', JSON.stringify(wall.top.slice(0, 5)));
     const share = (wall.top.find(([f]) => f === 'renderThumbnails')?.[1] ?? 0) / (wall.total || 1);
     check(share > 0.5 && share < 0.95, `example: renderThumbnails has ${(share * 100).toFixed(0)}% of wall time (the program spends ~75%)`);
+    check((wall.comments ?? []).some((c) => /^wasmprof forks: .*detected by pid/.test(c)), 'example without --allow-ffi: forks detected by pid comparison (no addon), no extra warning',
+      JSON.stringify(wall.comments));
   }
   if (heapFile) {
     let heap;
