@@ -35,6 +35,8 @@ function tapCounts(output) {
 }
 
 const suites = [];
+// Deno first, so that the Node suite's Deno checks (exporters under Deno) run instead of skipping.
+if (existsSync(join(root, 'test/deno/install-deno.mjs'))) await run(process.execPath, [join(root, 'test/deno/install-deno.mjs')]);
 const require = createRequire(import.meta.url);
 const tapBin = join(dirname(require.resolve('tap/package.json')), JSON.parse(readFileSync(require.resolve('tap/package.json'), 'utf8')).bin.tap);
 const node = await run(process.execPath, [tapBin], { FORCE_COLOR: '0' });

@@ -27,6 +27,11 @@ async function firstReadable(file: string): Promise<Uint8Array> {
     try {
       return await readUrl(url);
     } catch (err) {
+      const name = err instanceof Error ? err.name : '';
+      // Deno without --allow-read: say what is missing rather than "not found".
+      if (name === 'NotCapable' || name === 'PermissionDenied') {
+        throw new Error(`wasmprof core: reading ${file} needs read permission (Deno: --allow-read); ${err instanceof Error ? err.message : String(err)}`);
+      }
       errors.push(`${url.href}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }

@@ -209,6 +209,19 @@ function label(o: Origin): string {
 
 const KNOWN_KEYS = ['profiles', 'interval', 'period', 'heapInterval', 'outputDir', 'sourceMaps', 'labels', 'frameCacheCapacity', 'source', 'coreHighWater', 'env'];
 
+/** process.env, or an empty environment where reading it is not allowed (Deno without --allow-env):
+ *  the WASMPROF_* variables then simply do not apply. */
+function processEnv(): Readonly<Record<string, string | undefined>> {
+  try {
+    if (typeof process === 'undefined') return {};
+    const env = process.env;
+    void env.WASMPROF_PROFILES; // Deno checks the permission on access, not on the object
+    return env;
+  } catch {
+    return {};
+  }
+}
+
 /** Validates and completes options. `extraKeys` are further option names the caller handles itself. */
 export function resolveOptions(options: StartOptions = {}, extraKeys: readonly string[] = []): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
@@ -219,7 +232,7 @@ export function resolveOptions(options: StartOptions = {}, extraKeys: readonly s
       throw new WasmprofOptionError(key, undefined, `wasmprof: unknown option "${key}"; accepted: ${[...KNOWN_KEYS, ...extraKeys].join(', ')}`);
     }
   }
-  const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
+  const env = options.env ?? processEnv();
   if (env === null || typeof env !== 'object') throw new WasmprofOptionError('env', undefined, 'wasmprof: invalid env: expected an object of strings');
 
   const p = pick('profiles', options.profiles, env, ENV.profiles);

@@ -130,6 +130,11 @@ interface InFlight {
 /** Another path (stopSync) may finish a period while this one awaits. */
 function isDone(f: InFlight): boolean { return f.state === 'done'; }
 
+/** process.env where it may be read (Deno without --allow-env: none). */
+function safeEnv(): Readonly<Record<string, string | undefined>> {
+  try { const env = process.env; void env.WASMPROF_EXPORTER; return env; } catch { return {}; }
+}
+
 let active: ProfilerImpl | undefined;
 let warned = false;
 
@@ -149,7 +154,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
   }
   // A bad WASMPROF_EXPORTER setting fails start() here, like any other option.
   const exporter = options.exporter === false ? undefined
-    : options.exporter ?? createExporterFromEnv(options.env ?? process.env, { sampleRate: Math.round(1e6 / resolved.intervalMicros) });
+    : options.exporter ?? createExporterFromEnv(options.env ?? safeEnv(), { sampleRate: Math.round(1e6 / resolved.intervalMicros) });
   const sources = await selectSource(resolved.source);
   if (sources.fallbackReason !== undefined && !warned) {
     warned = true;

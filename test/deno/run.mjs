@@ -9,36 +9,22 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Profile } from 'pprof-format';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
+import { ensureDeno } from './install-deno.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 mkdirSync(join(root, 'test-results'), { recursive: true });
 const write = (r) => writeFileSync(join(root, 'test-results/deno.json'), JSON.stringify(r) + '\n');
 
-// Deno comes from the npm package `deno`. It is not a devDependency: this registry serves only
-// the linux-x64 build of its per-platform packages, and `npm ci` then refuses a lockfile that
-// lacks the others. So it is installed on first use into a cache folder (registry only).
-const DENO_VERSION = '2.9.6';
-const cacheDir = join(root, 'node_modules/.cache/wasmprof/deno');
-let deno = join(cacheDir, 'node_modules/deno/bin.cjs');
-if (!existsSync(deno)) {
-  try {
-    deno = join(dirname(createRequire(import.meta.url).resolve('deno/package.json')), 'bin.cjs');
-  } catch {
-    mkdirSync(cacheDir, { recursive: true });
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const inst = spawnSync(npm, ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', cacheDir, `deno@${DENO_VERSION}`], { encoding: 'utf8' });
-    deno = join(cacheDir, 'node_modules/deno/bin.cjs');
-    if (inst.status !== 0 || !existsSync(deno)) {
-      console.log(`not ok - could not install deno@${DENO_VERSION} from the npm registry: ${(inst.stderr || '').trim().split('\n').pop()}`);
-      write({ passed: 0, failed: 1, skipped: 0 });
-      process.exit(1);
-    }
-  }
+const found = ensureDeno();
+if (found.error) {
+  console.log(`not ok - ${found.error}`);
+  write({ passed: 0, failed: 1, skipped: 0 });
+  process.exit(1);
 }
+const deno = found.deno;
 const denoEnv = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' };
 const denoRun = (args, env = {}) => spawnSync(process.execPath, [deno, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...denoEnv, ...env } });
 /** Deno's closing line: "ok | 46 passed | 0 failed (3s)" or "FAILED | 45 passed | 1 failed (3s)". */
