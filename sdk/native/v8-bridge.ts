@@ -346,6 +346,11 @@ class NativeCpu implements NativeCpuSource {
   }
 
   async rotate(): Promise<RawCpuProfile> {
+    return this.rotateSync();
+  }
+
+  /** The same, synchronously (V8's calls are synchronous): what a process 'exit' handler needs. */
+  rotateSync(): RawCpuProfile {
     const out = this.shape(this.addon.cpuRotate());
     // Deleting V8's copy costs about as much as flattening it: do it in a later turn of the
     // loop so that the two costs are two short stalls, not one long one.
@@ -358,6 +363,10 @@ class NativeCpu implements NativeCpuSource {
   };
 
   async stop(): Promise<RawCpuProfile> {
+    return this.stopSync();
+  }
+
+  stopSync(): RawCpuProfile {
     return this.shape(this.addon.cpuStop());
   }
 
@@ -392,10 +401,18 @@ class NativeHeap implements NativeHeapSource {
   }
 
   async profile(): Promise<RawHeapProfile> {
+    return this.profileSync();
+  }
+
+  profileSync(): RawHeapProfile {
     return shapeHeap(this.addon.heapProfile());
   }
 
   async stop(): Promise<void> {
+    this.stopSync();
+  }
+
+  stopSync(): void {
     this.addon.heapStop();
   }
 }
