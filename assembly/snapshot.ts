@@ -18,7 +18,7 @@ import { T_STACKS, T_FRAMES, T_LIVE, T_OWNERS, T_AGG, IO_TMP_PTR, IO_TMP_CAP, IO
          ERR_NO_MEMORY, ERR_SNAP_TRUNCATED, ERR_SNAP_MAGIC, ERR_SNAP_VERSION, ERR_SNAP_CHECKSUM, ERR_SNAP_TRAILING,
          ERR_SNAP_LENGTH, ERR_SNAP_COUNT, ERR_SNAP_INDEX, ERR_SNAP_VARINT, ERR_SNAP_FLAGS, ERR_SNAP_DUP_OWNER,
          ERR_SNAP_BUDGET, ERR_SNAP_DEPTH, ERR_LIVE_EXPORTING, IO_SORT_PTR, IO_SORT_CAP, hget, hset, hsetf, setError } from "./layout";
-import { tdesc, tentry, tcount, treserve, tappend } from "./table";
+import { tdesc, tentry, tcount, treserve, tappendReserved } from "./table";
 import { stringCount, stringPtr, stringLen, stringIntern, stringReserve } from "./strings";
 import { frameIntern, frameCount } from "./frames";
 import { triePush } from "./trie";
@@ -532,7 +532,7 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, se
         store<f64>(bytes + (<usize>oh << 3), load<f64>(bytes + (<usize>oh << 3)) - osize);
         ocount--; obytes -= osize;
       } else {
-        e = tentry(lt, <u32>tappend(lt, hash));
+        e = tentry(lt, tappendReserved(lt, hash));
         store<u32>(e, owner, 8); store<u32>(e, lo, 12); store<u32>(e, hi, 16);
         tracked += 1;
       }

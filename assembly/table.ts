@@ -99,6 +99,19 @@ export function tappend(t: usize, hash: u32): i32 {
   return <i32>count;
 }
 
+/** tappend for a table whose room was reserved with treserve(): no capacity checks. */
+// @ts-ignore: decorator
+@inline export function tappendReserved(t: usize, hash: u32): u32 {
+  const count = load<u32>(t, 4);
+  const e = tentry(t, count);
+  const slot = <usize>load<u32>(t, 16) + (<usize>(hash & load<u32>(t, 20)) << 2);
+  store<u32>(e, load<u32>(slot));
+  store<u32>(e, hash, 4);
+  store<u32>(slot, count + 1);
+  store<u32>(t, count + 1, 4);
+  return count;
+}
+
 /** Address of the link (bucket slot or `next` field) that points at entry `idx`. */
 function linkTo(t: usize, idx: u32): usize {
   const hash = load<u32>(tentry(t, idx), 4);
