@@ -7,15 +7,16 @@
 //     "<type>.pprof" (filename <type>.pprof, application/octet-stream): one gzipped pprof per type
 // The agent adds the API key and host; an API key given here is sent as DD-API-KEY (for the
 // agentless intake or a proxy).
-import { batchBytes, batchProblem } from './batch.js';
+import { batchBytes } from './batch.js';
 import { parseEndpoint, redactorFor } from './endpoint.js';
 import { encodeMultipart } from './multipart.js';
 import { resolveSending, type SendingOptions } from './options.js';
 import { classifyResponse, Sender, type AttemptResult } from './sender.js';
 import { mergeTags, tagProblem } from './tags.js';
 import { fetchTransport } from './transport.js';
-import { defaultReporter, type Exporter, type ExporterStats, type ProfileBatch } from './types.js';
+import { defaultReporter, type ProfileBatch } from './types.js';
 import { WASMPROF_VERSION } from './version.js';
+import { QueuedExporter } from './queued-exporter.js';
 
 export interface DatadogExporterOptions extends SendingOptions {
   /** Agent base URL. Default http://localhost:8126. */
@@ -53,8 +54,8 @@ function runtimeInfo(): RuntimeInfo {
 
 const DD_VALUE_FORBIDDEN = /[,\s]/;
 
-export class DatadogExporter implements Exporter {
-  private readonly sender: Sender<Item>;
+export class DatadogExporter extends QueuedExporter<Item> {
+  protected readonly sender: Sender<Item>;
   private readonly url: string;
   private readonly headers: Record<string, string>;
   private readonly staticTags: Record<string, string>;
@@ -63,6 +64,7 @@ export class DatadogExporter implements Exporter {
   private readonly runtime = runtimeInfo();
 
   constructor(options: DatadogExporterOptions) {
+    super();
     this.opts = options;
     const endpoint = parseEndpoint(options.agentUrl ?? 'http://localhost:8126', {}, 'Datadog agent URL');
     if (endpoint.credentials.basicAuth) throw new Error('Datadog agent URL must not contain user:password (the agent takes no credentials; use apiKey for DD-API-KEY)');
@@ -137,19 +139,8 @@ export class DatadogExporter implements Exporter {
     return extra.length ? `${this.baseTagString},${extra.join(',')}` : this.baseTagString;
   }
 
-  export(batch: ProfileBatch): void {
-    try {
-      const problem = batchProblem(batch);
-      if (problem) { this.sender.countInvalid(problem); return; }
-      this.sender.countAccepted();
-      this.sender.enqueue({ batch, tags: this.tagString(batch) }, batchBytes(batch), batch.profiles.length);
-    } catch (err) {
-      this.sender.countInvalid(String(err));
-    }
+  protected enqueueBatch(batch: ProfileBatch): void {
+    this.sender.countAccepted();
+    this.sender.enqueue({ batch, tags: this.tagString(batch) }, batchBytes(batch), batch.profiles.length);
   }
-
-  flush(timeoutMs: number): Promise<void> { return this.sender.flush(timeoutMs); }
-  close(timeoutMs: number): Promise<void> { return this.sender.close(timeoutMs); }
-  stats(): ExporterStats { return this.sender.stats(); }
-  takeDropComment(): string | undefined { return this.sender.takeDropComment(); }
 }

@@ -11,8 +11,9 @@ import { resolveSending, type SendingOptions } from './options.js';
 import { classifyResponse, Sender, type AttemptResult } from './sender.js';
 import { mergeTags, tagProblem } from './tags.js';
 import { fetchTransport } from './transport.js';
-import { defaultReporter, type Exporter, type ExporterStats, type ProfileBatch } from './types.js';
+import { defaultReporter, type ProfileBatch } from './types.js';
 import { WASMPROF_VERSION } from './version.js';
+import { QueuedExporter } from './queued-exporter.js';
 
 export interface PyroscopeExporterOptions extends SendingOptions, Credentials {
   /** Pyroscope server (or a Grafana Cloud / proxy base URL): http(s)://host:port[/prefix]. */
@@ -38,13 +39,14 @@ interface Item {
 
 const APP_NAME = /^[A-Za-z0-9_.\-/:]{1,200}$/;
 
-export class PyroscopeExporter implements Exporter {
-  private readonly sender: Sender<Item>;
+export class PyroscopeExporter extends QueuedExporter<Item> {
+  protected readonly sender: Sender<Item>;
   private readonly ingest: string;
   private readonly headers: Record<string, string>;
   private readonly opts: PyroscopeExporterOptions;
 
   constructor(options: PyroscopeExporterOptions) {
+    super();
     this.opts = options;
     const endpoint = parseEndpoint(options.serverUrl, { authToken: options.authToken, basicAuth: options.basicAuth }, 'Pyroscope server URL');
     if (typeof options.appName !== 'string' || !APP_NAME.test(options.appName)) {
@@ -91,20 +93,9 @@ export class PyroscopeExporter implements Exporter {
     return `${this.ingest}?${q.toString()}`;
   }
 
-  export(batch: ProfileBatch): void {
-    try {
-      const problem = batchProblem(batch);
-      if (problem) { this.sender.countInvalid(problem); return; }
-      const url = this.ingestUrl(batch);
-      this.sender.countAccepted();
-      for (const p of batch.profiles) this.sender.enqueue({ url, pprof: p.pprof }, p.pprof.byteLength, 1);
-    } catch (err) {
-      this.sender.countInvalid(String(err));
-    }
+  protected enqueueBatch(batch: ProfileBatch): void {
+    const url = this.ingestUrl(batch);
+    this.sender.countAccepted();
+    for (const p of batch.profiles) this.sender.enqueue({ url, pprof: p.pprof }, p.pprof.byteLength, 1);
   }
-
-  flush(timeoutMs: number): Promise<void> { return this.sender.flush(timeoutMs); }
-  close(timeoutMs: number): Promise<void> { return this.sender.close(timeoutMs); }
-  stats(): ExporterStats { return this.sender.stats(); }
-  takeDropComment(): string | undefined { return this.sender.takeDropComment(); }
 }
