@@ -4,7 +4,8 @@
 // Every value is an unbiased estimate: a sampled allocation of s bytes under byte-weighted
 // sampling with mean interval m was sampled with probability p = 1 - exp(-s/m), so it stands for
 // 1/p allocations and s/p bytes. Each sample carries the owner's pid as the label `pid`.
-import { Function as PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { Label, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { PprofLocations } from '../profiler/pprof-locations.js';
 import type { CoreTables } from '../core.js';
 
 export interface AllocAccumulator { owner: number; stack: number; objects: number; bytes: number }
@@ -32,26 +33,7 @@ export function buildNativeHeapProfile(input: NativeHeapProfileInput): Profile {
   const { tables } = input;
   const strings = new StringTable();
   const str = (s: string): number => strings.dedup(s);
-  const functions: PprofFunction[] = [];
-  const locations: Location[] = [];
-  const functionIds = new Map<string, number>();
-  const locationIds = new Map<number, number>();
-  const location = (frameId: number): number => {
-    let id = locationIds.get(frameId);
-    if (id !== undefined) return id;
-    const f = tables.frame(frameId);
-    const key = `${f.name}\u0000${f.file}`;
-    let fn = functionIds.get(key);
-    if (fn === undefined) {
-      fn = functions.length + 1;
-      functions.push(new PprofFunction({ id: fn, name: str(f.name), systemName: str(f.name), filename: str(f.file) }));
-      functionIds.set(key, fn);
-    }
-    id = locations.length + 1;
-    locations.push(new Location({ id, line: [new Line({ functionId: fn, line: 0 })] }));
-    locationIds.set(frameId, id);
-    return id;
-  };
+  const locs = new PprofLocations(tables, str);
   // (owner, stack) → [alloc_objects, alloc_space, inuse_objects, inuse_space]
   const rows = new Map<string, { owner: number; stack: number; v: [number, number, number, number] }>();
   const row = (owner: number, stack: number) => {
@@ -70,16 +52,13 @@ export function buildNativeHeapProfile(input: NativeHeapProfileInput): Profile {
     r.v[0] += a.objects; r.v[1] += a.bytes;
   }
   const samples: Sample[] = [];
-  const stackLocs = new Map<number, number[]>();
   for (const r of rows.values()) {
-    let locs = stackLocs.get(r.stack);
-    if (!locs) { locs = r.stack === 0 ? [] : tables.stackFrames(r.stack).map(location); stackLocs.set(r.stack, locs); }
-    samples.push(new Sample({ locationId: locs, value: r.v.map((x) => Math.round(x)), label: [new Label({ key: str('pid'), str: str(String(r.owner)) })] }));
+    samples.push(new Sample({ locationId: locs.stack(r.stack), value: r.v.map((x) => Math.round(x)), label: [new Label({ key: str('pid'), str: str(String(r.owner)) })] }));
   }
   const sampleType = [['alloc_objects', 'count'], ['alloc_space', 'bytes'], ['inuse_objects', 'count'], ['inuse_space', 'bytes']]
     .map(([t, u]) => new ValueType({ type: str(t), unit: str(u) }));
   return new Profile({
-    sampleType, sample: samples, location: locations, function: functions, stringTable: strings,
+    sampleType, sample: samples, location: locs.locations, function: locs.functions, stringTable: strings,
     timeNanos: input.timeNanos, durationNanos: input.durationNanos,
     periodType: new ValueType({ type: str('space'), unit: str('bytes') }), period: input.period,
     comment: input.comments.map(str), defaultSampleType: str('inuse_space'),

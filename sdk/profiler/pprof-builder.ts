@@ -7,7 +7,8 @@
 // whose line is the function's line. Label sets become pprof string labels.
 import { promisify } from 'node:util';
 import { gzip as gzipCb, gzipSync } from 'node:zlib';
-import { Function as PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { Label, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { PprofLocations } from './pprof-locations.js';
 import type { CoreTables } from '../core.js';
 import { KIND_CPU } from './cpu-collector.js';
 import { KIND_HEAP } from './heap-collector.js';
@@ -45,28 +46,8 @@ export function* buildProfileSteps(input: BuildInput, slicer: TimeSlicer): Steps
   const { tables } = input;
   const strings = new StringTable();
   const str = (s: string): number => strings.dedup(s);
-  const functions: PprofFunction[] = [];
-  const locations: Location[] = [];
-  const functionIds = new Map<string, number>();
-  const locationIds = new Map<number, number>();
+  const locs = new PprofLocations(tables, str);
   const labelCache = new Map<number, Label[]>();
-
-  const location = (frameId: number): number => {
-    let id = locationIds.get(frameId);
-    if (id !== undefined) return id;
-    const f = tables.frame(frameId);
-    const fnKey = `${f.name}\u0000${f.file}\u0000${f.line}`;
-    let fnId = functionIds.get(fnKey);
-    if (fnId === undefined) {
-      fnId = functions.length + 1;
-      functions.push(new PprofFunction({ id: fnId, name: str(f.name), systemName: str(f.name), filename: str(f.file), startLine: Math.max(0, f.line) }));
-      functionIds.set(fnKey, fnId);
-    }
-    id = locations.length + 1;
-    locations.push(new Location({ id, line: [new Line({ functionId: fnId, line: Math.max(0, f.line) })] }));
-    locationIds.set(frameId, id);
-    return id;
-  };
 
   const labels = (handle: number): Label[] => {
     let out = labelCache.get(handle);
@@ -78,15 +59,9 @@ export function* buildProfileSteps(input: BuildInput, slicer: TimeSlicer): Steps
   };
 
   const samples: Sample[] = [];
-  const stackLocations = new Map<number, number[]>();
   for (const row of tables.samples(spec.kind)) {
     if (!spec.keep(row.values)) continue;
-    let locs = stackLocations.get(row.stack);
-    if (!locs) {
-      locs = tables.stackFrames(row.stack).map(location);
-      stackLocations.set(row.stack, locs);
-    }
-    samples.push(new Sample({ locationId: locs, value: [row.values[spec.values[0]], row.values[spec.values[1]]], label: labels(row.labels) }));
+    samples.push(new Sample({ locationId: locs.stack(row.stack), value: [row.values[spec.values[0]], row.values[spec.values[1]]], label: labels(row.labels) }));
     if (slicer.due()) yield;
   }
 
@@ -95,7 +70,7 @@ export function* buildProfileSteps(input: BuildInput, slicer: TimeSlicer): Steps
   const comment = input.comments.map(str);
   const defaultSampleType = str(spec.sampleTypes[1][0]);
   return new Profile({
-    sampleType, sample: samples, location: locations, function: functions, stringTable: strings,
+    sampleType, sample: samples, location: locs.locations, function: locs.functions, stringTable: strings,
     timeNanos: input.timeNanos, durationNanos: input.durationNanos, periodType, period: input.period,
     comment, defaultSampleType,
   });
