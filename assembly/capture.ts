@@ -11,9 +11,9 @@ import { LC_STATE, LC_SAMPLING_GEN, CFG_MAX_DEPTH, DROP_ABANDONED, DROP_STALE_KE
          SAMPLER_RUNNING, IO_TMP_PTR, IO_TMP_CAP, T_STACKS, ERR_BAD_HANDLE, ERR_BAD_ARGUMENT, ERR_NO_MEMORY,
          hget, hinc, setError } from "./layout";
 import { BUF_HEADER, poolHeld, poolRelease, bufferGeneration, bufferCapacity } from "./pool";
-import { lruLookup, lruStore } from "./lru";
+import { lruLookup } from "./lru";
 import { stringIntern } from "./strings";
-import { frameIntern } from "./frames";
+import { frameIntern, frameStoreBytes } from "./frames";
 import { triePush } from "./trie";
 import { tdesc } from "./table";
 import { sampleAdd } from "./samples";
@@ -66,12 +66,7 @@ export function resolveStack(buf: usize, nrec: u32, used: u32): i32 {
       const strs = p + REC_HEAD;
       const total = <u64>nameLen + <u64>fileLen + <u64>mapLen;
       if (<u64>strs + total > <u64>end) return setError(ERR_BAD_ARGUMENT, r, 2);
-      const name = stringIntern(strs, nameLen);
-      const file = stringIntern(strs + nameLen, fileLen);
-      const map = stringIntern(strs + nameLen + fileLen, mapLen);
-      frame = (name < 0 || file < 0 || map < 0) ? -1
-        : frameIntern(<u32>name, <u32>file, <u32>map, load<i32>(p, 8), load<i32>(p, 12));
-      if (frame >= 0 && !lruStore(lo, hi, <u32>frame)) frame = -1;
+      frame = frameStoreBytes(lo, hi, strs, nameLen, strs + nameLen, fileLen, strs + nameLen + fileLen, mapLen, load<i32>(p, 8), load<i32>(p, 12));
       p = (strs + <usize>total + 3) & ~3;
     }
     if (frame < 0) return setError(ERR_NO_MEMORY, 0, 0);

@@ -5,6 +5,8 @@
 import { tdesc, thead, tentry, tappend, tcount } from "./table";
 import { T_FRAMES } from "./layout";
 import { combine, mix32 } from "./hash";
+import { stringIntern } from "./strings";
+import { lruStore } from "./lru";
 
 export const FRAME_ENTRY_SIZE: u32 = 28;
 
@@ -27,4 +29,14 @@ export function frameIntern(name: u32, file: u32, mapping: u32, line: i32, col: 
   store<u32>(e, name, 8); store<u32>(e, file, 12); store<u32>(e, mapping, 16);
   store<i32>(e, line, 20); store<i32>(e, col, 24);
   return idx;
+}
+
+/** Interns a frame given as UTF-8 strings (pointer, length) and caches key -> frame: what the
+ *  host's frameStore() and a capture's full records both do. Frame id, or -1 out of memory. */
+export function frameStoreBytes(keyLo: u32, keyHi: u32, namePtr: usize, nameLen: u32, filePtr: usize, fileLen: u32,
+                                mapPtr: usize, mapLen: u32, line: i32, column: i32): i32 {
+  const name = stringIntern(namePtr, nameLen), file = stringIntern(filePtr, fileLen), map = stringIntern(mapPtr, mapLen);
+  if (name < 0 || file < 0 || map < 0) return -1;
+  const id = frameIntern(<u32>name, <u32>file, <u32>map, line, column);
+  return id < 0 || !lruStore(keyLo, keyHi, <u32>id) ? -1 : id;
 }

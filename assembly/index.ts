@@ -7,13 +7,13 @@ import { HDR, ABORT_SLOT, READOUT, LC_ERROR, LC_ERROR_DETAIL, LC_ERROR_DETAIL2, 
          SB_PTR, SB_USED, CFG_LRU_CAP, LRU_HITS, LRU_MISSES, LRU_EVICTIONS, LRU_UPDATES, LIVE_TRACKED, LIVE_CONFLICTS,
          LIVE_UNMATCHED, LIVE_EMPTY_STACK, LIVE_PEND_DROPPED, LIVE_PEND_COUNT, LIVE_EXPORTING, POOL_IDLE_COUNT, POOL_OUT,
          POOL_CREATED, POOL_DISCARDED, POOL_DENIED, DROP_NO_MEMORY, DROP_ABANDONED, DROP_STALE_KEY, DROP_TOO_DEEP,
-         BUMP, IO_STAGE_PTR, IO_STAGE_CAP, LC_RESETS, LC_PID, LC_STATE, LC_SAMPLER_STARTS, LC_WAS_RUNNING_AT_FORK, LC_IN_FORK, THR_COUNT,
+         BUMP, IO_STAGE_PTR, IO_STAGE_CAP, LC_RESETS, LC_PID, LC_STATE, LC_SAMPLER_STARTS, LC_WAS_RUNNING_AT_FORK, LC_IN_FORK, THR_COUNT, THR_IDS,
          SNAP_CLEARED, SNAP_DROPPED_OWNERS, SNAP_DROPPED_STACKS, LC_SAMPLING_GEN, LC_STARTED_EVER, IO_OUT_PTR,
          hget, hgetf, hset, setError } from "./layout";
 import { tdesc, tcount, tentries } from "./table";
 import * as lc from "./lifecycle";
 import { stringIntern as internString } from "./strings";
-import { frameIntern as internFrame } from "./frames";
+import { frameIntern as internFrame, frameStoreBytes } from "./frames";
 import { lruLookup as cacheLookup, lruPeek as cachePeek, lruStore as cacheStore, lruKeys as cacheKeys, lruSize } from "./lru";
 import { triePush } from "./trie";
 import { sampleAdd as addSample } from "./samples";
@@ -23,6 +23,7 @@ import * as live from "./livemap";
 import { samplerSample as sampleDecision } from "./sampler";
 import * as snap from "./snapshot";
 import { region } from "./io";
+import { arenaBase } from "./arena";
 import "./abort";
 
 const MAX_EXACT: f64 = 9007199254740992;
@@ -50,7 +51,7 @@ export function postforkParent(): u32 { return lc.configured() ? lc.postforkPare
 export function postforkChild(pid: u32, tid: u32): u32 { return lc.configured() ? lc.postforkChild(pid, tid) : 0; }
 export function threadRegister(tid: u32): i32 { return lc.threadRegister(tid) ? 1 : setError(ERR_BAD_ARGUMENT, tid, 0); }
 export function threadUnregister(tid: u32): i32 { return lc.threadUnregister(tid) ? 1 : 0; }
-export function threadAt(i: u32): u32 { return i < hget(THR_COUNT) ? load<u32>(HDR + 684 + (<usize>i << 2)) : 0; }
+export function threadAt(i: u32): u32 { return i < hget(THR_COUNT) ? load<u32>(HDR + THR_IDS + (<usize>i << 2)) : 0; }
 
 // --- dictionary: strings, frames, frame cache, stacks, label sets ---
 export function stringIntern(ptr: usize, len: u32): i32 {
@@ -68,11 +69,8 @@ export function frameIntern(name: u32, file: u32, mapping: u32, line: i32, colum
 export function frameStore(keyLo: u32, keyHi: u32, namePtr: usize, nameLen: u32, filePtr: usize, fileLen: u32,
                            mapPtr: usize, mapLen: u32, line: i32, column: i32): i32 {
   const r = checkReady(); if (r < 0) return r;
-  const name = internString(namePtr, nameLen), file = internString(filePtr, fileLen), map = internString(mapPtr, mapLen);
-  if (name < 0 || file < 0 || map < 0) return setError(ERR_NO_MEMORY, 0, 0);
-  const id = internFrame(<u32>name, <u32>file, <u32>map, line, column);
-  if (id < 0 || !cacheStore(keyLo, keyHi, <u32>id)) return setError(ERR_NO_MEMORY, 0, 0);
-  return id;
+  const id = frameStoreBytes(keyLo, keyHi, namePtr, nameLen, filePtr, fileLen, mapPtr, mapLen, line, column);
+  return id < 0 ? setError(ERR_NO_MEMORY, 0, 0) : id;
 }
 export function lruLookup(keyLo: u32, keyHi: u32): u32 { return lc.configured() ? cacheLookup(keyLo, keyHi) : 0; }
 export function lruPeek(keyLo: u32, keyHi: u32): u32 { return lc.configured() ? cachePeek(keyLo, keyHi) : 0; }
@@ -253,7 +251,7 @@ export function stat(id: i32): f64 {
     case 41: return <f64>hget(LC_STARTED_EVER);
     case 42: return <f64>hget(LIVE_PEND_COUNT);
     case 43: return <f64>hget(LIVE_EXPORTING);
-    case 44: return <f64>(HDR + 1280);
+    case 44: return <f64>arenaBase();
     default: return -1;
   }
 }

@@ -108,13 +108,11 @@ export const SMP_SEEDED: usize = 648;
 export const SNAP_CLEARED: usize = 656;    // f64 addresses remapped to the cleared frame
 export const SNAP_DROPPED_OWNERS: usize = 664;
 export const SNAP_DROPPED_STACKS: usize = 668;
-export const SNAP_OUT_LEN: usize = 672;
 // Registered threads.
 export const THR_COUNT: usize = 680;
 export const THR_IDS: usize = 684;         // MAX_THREADS u32s
 export const MAX_THREADS: u32 = 64;
-export const READOUT: usize = 944;         // table view block filled by tables_view()
-export const READOUT_WORDS: u32 = 16;
+export const READOUT: usize = 944;         // table view block filled by tablesView(): 17 u32 words
 export const POOL_OUT_LIST: usize = 1024;  // MAX_BUFFERS_OUT pointers of buffers handed out (0 = free slot)
 export const MAX_BUFFERS_OUT: u32 = 32;
 export const IO_STAGE_PTR: usize = 1152;   // host-side string staging for frameStore/stringIntern

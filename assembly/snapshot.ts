@@ -14,7 +14,7 @@
 // width on purpose: dropping stacks under a budget must not change the size of the entries
 // that point at them, so the size model stays exact while the budget algorithm runs.
 import { T_STACKS, T_FRAMES, T_LIVE, T_OWNERS, T_AGG, IO_TMP_PTR, IO_TMP_CAP, IO_OUT_PTR, IO_OUT_CAP,
-         IO_IN_PTR, IO_IN_CAP, IO_ACC_PTR, IO_ACC_CAP, LIVE_EXPORTING, LIVE_CONFLICTS, LIVE_TRACKED, hinc, hgetf, SNAP_CLEARED, SNAP_DROPPED_OWNERS, SNAP_DROPPED_STACKS, SNAP_OUT_LEN,
+         IO_IN_PTR, IO_IN_CAP, IO_ACC_PTR, IO_ACC_CAP, LIVE_EXPORTING, LIVE_CONFLICTS, LIVE_TRACKED, hinc, hgetf, SNAP_CLEARED, SNAP_DROPPED_OWNERS, SNAP_DROPPED_STACKS,
          ERR_NO_MEMORY, ERR_SNAP_TRUNCATED, ERR_SNAP_MAGIC, ERR_SNAP_VERSION, ERR_SNAP_CHECKSUM, ERR_SNAP_TRAILING,
          ERR_SNAP_LENGTH, ERR_SNAP_COUNT, ERR_SNAP_INDEX, ERR_SNAP_VARINT, ERR_SNAP_FLAGS, ERR_SNAP_DUP_OWNER,
          ERR_SNAP_BUDGET, ERR_SNAP_DEPTH, ERR_LIVE_EXPORTING, IO_SORT_PTR, IO_SORT_CAP, hget, hset, hsetf, setError } from "./layout";
@@ -357,7 +357,6 @@ export function encode(budget: u32): i64 {
   store<i64>(out, pTimeBase, 12);
   store<u32>(out, ns, 20); store<u32>(out, nf, 24); store<u32>(out, nk, 28); store<u32>(out, no, 32);
   store<u64>(out + bodyEnd, checksum64(out, bodyEnd));
-  hset(SNAP_OUT_LEN, total);
   return <i64>total;
 }
 

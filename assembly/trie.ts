@@ -8,8 +8,6 @@ import { combine, mix32 } from "./hash";
 
 export const TRIE_ENTRY_SIZE: u32 = 24;
 
-export function trieCount(t: usize): u32 { return tcount(t); }
-
 /** Handle of parent+(a,b); -1 when out of memory, -2 when parent is not a handle. */
 export function triePush(t: usize, parent: u32, a: u32, b: u32): i32 {
   if (parent > tcount(t)) return -2;
@@ -27,10 +25,3 @@ export function triePush(t: usize, parent: u32, a: u32, b: u32): i32 {
   store<u32>(e, parent, 8); store<u32>(e, a, 12); store<u32>(e, b, 16); store<u32>(e, depth, 20);
   return idx + 1;
 }
-
-// @ts-ignore: decorator
-@inline export function trieParent(t: usize, h: u32): u32 { return load<u32>(tentry(t, h - 1), 8); }
-// @ts-ignore: decorator
-@inline export function trieA(t: usize, h: u32): u32 { return load<u32>(tentry(t, h - 1), 12); }
-// @ts-ignore: decorator
-@inline export function trieDepth(t: usize, h: u32): u32 { return h == 0 ? 0 : load<u32>(tentry(t, h - 1), 20); }
