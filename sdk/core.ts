@@ -217,18 +217,12 @@ export class Core {
   /** Cached keys from most to least recently used, as [lo, hi] pairs. */
   cachedKeys(): Array<[number, number]> {
     const n = this.ex.stat(Stat.lruSize);
+    const ptr = this.ex.stagingBuffer(n * 8);
+    if (ptr === 0) throw new CoreError(1, 'wasmprof core: no memory to list the cached keys');
+    const got = this.ex.lruKeys(ptr, n);
+    const w = new Uint32Array(this.ex.memory.buffer, ptr, got * 2);
     const out: Array<[number, number]> = [];
-    if (n === 0) return out;
-    const buf = this.ex.bufferAcquire();
-    if (buf === 0) throw new CoreError(1, 'wasmprof core: no scratch buffer available');
-    try {
-      const max = Math.floor(this.ex.bufferCapacity(buf) / 8);
-      const got = this.ex.lruKeys(buf + BUFFER_HEADER, Math.min(n, max));
-      const w = new Uint32Array(this.ex.memory.buffer, buf + BUFFER_HEADER, got * 2);
-      for (let i = 0; i < got; i++) out.push([w[i * 2], w[i * 2 + 1]]);
-    } finally {
-      this.ex.bufferRelease(buf);
-    }
+    for (let i = 0; i < got; i++) out.push([w[i * 2], w[i * 2 + 1]]);
     return out;
   }
 

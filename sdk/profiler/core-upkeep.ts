@@ -10,7 +10,7 @@
 //     which holds the parent's samples, is dropped: a child never uploads its parent's data.
 //     The atfork counters of the native bridge, when it is loaded, count the forks (every
 //     child_process spawn on Linux) for the profile's comments.
-import { recycleCore, type Core, type RecycleReport } from '../core.js';
+import { RecyclingCore, type Core } from '../core.js';
 import { createForkWatch, forkBridge, type ForkWatch } from '../native/fork-bridge.js';
 import { FrameInterner } from './frames.js';
 import type { SourceMapResolver } from './source-maps.js';
@@ -19,38 +19,32 @@ import type { SourceMapResolver } from './source-maps.js';
 const DICTIONARY_RESET_BYTES = 32 * 1024 * 1024;
 
 export class CoreUpkeep {
-  private current: Core;
+  private readonly host: RecyclingCore;
   private interner: FrameInterner;
   private readonly forks: ForkWatch;
   private readonly forkSource: 'atfork' | 'pid';
-  private pendingRecycles: RecycleReport[] = [];
   private forksSinceLast = 0;
   private forkChildDetected = false;
-  recycles = 0;
   dictionaryResets = 0;
 
-  constructor(core: Core, private readonly highWaterBytes: number, private readonly maps: SourceMapResolver | undefined) {
-    this.current = core;
+  constructor(core: Core, highWaterBytes: number, private readonly maps: SourceMapResolver | undefined) {
+    this.host = new RecyclingCore(core, { highWaterBytes });
     this.interner = new FrameInterner(core, maps);
     const load = forkBridge();
     this.forks = createForkWatch(load.bridge);
     this.forkSource = load.bridge ? 'atfork' : 'pid';
   }
 
-  get core(): Core { return this.current; }
+  get core(): Core { return this.host.core; }
+  get recycles(): number { return this.host.recycles; }
   get frames(): FrameInterner { return this.interner; }
 
   /** Call after the period was read out and periodReset(). */
   betweenPeriods(): void {
-    const core = this.current;
-    if (core.memoryBytes > this.highWaterBytes) {
-      const { core: fresh, report } = recycleCore(core);
-      this.current = fresh;
-      this.interner = new FrameInterner(fresh, this.maps);
-      this.pendingRecycles.push(report);
-      this.recycles++;
-    } else if (core.stats().arenaBytes > DICTIONARY_RESET_BYTES) {
-      core.reset();
+    if (this.host.maybeRecycle()) {
+      this.interner = new FrameInterner(this.host.core, this.maps);
+    } else if (this.host.core.stats().arenaBytes > DICTIONARY_RESET_BYTES) {
+      this.host.core.reset();
       this.dictionaryResets++;
     }
   }
@@ -62,19 +56,18 @@ export class CoreUpkeep {
   checkFork(pid: number, threadId: number): boolean {
     const ev = this.forks.check();
     this.forksSinceLast += ev.forks;
-    if (!ev.inChild || this.forkChildDetected || this.current.pid === pid) return false;
+    if (!ev.inChild || this.forkChildDetected || this.host.core.pid === pid) return false;
     this.forkChildDetected = true;
-    this.current.prefork();
-    this.current.postforkChild(pid, threadId);
+    this.host.core.prefork();
+    this.host.core.postforkChild(pid, threadId);
     return true;
   }
 
   /** Comments for the next profile (each recycle and the fork counters are reported once). */
   takeComments(): string[] {
-    const out = this.pendingRecycles.map((r) =>
+    const out = this.host.takeReports().map((r) =>
       `wasmprof core recycled: memory ${r.memoryBefore} -> ${r.memoryAfter} bytes, ${r.restoredEntries} live allocations carried over, ` +
       `${r.clearedAddresses} addresses cleared (${r.droppedStacks} stacks), ${r.droppedOwners} owners dropped, ${r.ms.toFixed(2)} ms`);
-    this.pendingRecycles = [];
     out.push(`wasmprof forks: ${this.forksSinceLast} since the last period (detected by ${this.forkSource})`);
     this.forksSinceLast = 0;
     return out;

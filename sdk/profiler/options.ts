@@ -2,6 +2,7 @@
 // same things, their defaults, and their validation. Precedence: an option given in code wins over
 // the environment, which wins over the default. Every bad value fails start() with one
 // WasmprofOptionError that names the option (and the variable it came from) and the accepted range.
+import { DEFAULT_HIGH_WATER_BYTES } from '../core/recycle.js';
 
 /** Profiles of the JavaScript thread (V8 CPU profiler and sampling heap profiler). */
 export type JsProfileType = 'wall' | 'cpu' | 'heap';
@@ -85,7 +86,7 @@ export const DEFAULTS = {
   sourceMaps: true,
   frameCacheCapacity: 16_384,
   source: 'auto' as SourceChoice,
-  coreHighWaterBytes: 64 * 1024 * 1024,
+  coreHighWaterBytes: DEFAULT_HIGH_WATER_BYTES,
 };
 
 export const LIMITS = {
@@ -211,7 +212,7 @@ const KNOWN_KEYS = ['profiles', 'interval', 'period', 'heapInterval', 'outputDir
 
 /** process.env, or an empty environment where reading it is not allowed (Deno without --allow-env):
  *  the WASMPROF_* variables then simply do not apply. */
-function processEnv(): Readonly<Record<string, string | undefined>> {
+export function processEnv(): Readonly<Record<string, string | undefined>> {
   try {
     if (typeof process === 'undefined') return {};
     const env = process.env;

@@ -16,7 +16,7 @@ import { ProfileFileWriter } from './file-writer.js';
 import { CoreUpkeep } from './core-upkeep.js';
 import { heapUrls, ingestHeapSteps, type HeapIngest } from './heap-collector.js';
 import { LabelContext, type LabelSet, type LabelTimeline, type Labels } from './labels.js';
-import { resolveOptions, type JsProfileType, type ProfileType, type ResolvedOptions, type StartOptions } from './options.js';
+import { processEnv, resolveOptions, type JsProfileType, type ProfileType, type ResolvedOptions, type StartOptions } from './options.js';
 import { startNativeHeap, type NativeHeapProfiler } from '../native-heap/in-process.js';
 import { buildProfileSteps, encodeGzip, encodeGzipSync } from './pprof-builder.js';
 import { selectSource, type SourceFactories } from './select-source.js';
@@ -130,11 +130,6 @@ interface InFlight {
 /** Another path (stopSync) may finish a period while this one awaits. */
 function isDone(f: InFlight): boolean { return f.state === 'done'; }
 
-/** process.env where it may be read (Deno without --allow-env: none). */
-function safeEnv(): Readonly<Record<string, string | undefined>> {
-  try { const env = process.env; void env.WASMPROF_EXPORTER; return env; } catch { return {}; }
-}
-
 let active: ProfilerImpl | undefined;
 let warned = false;
 
@@ -154,7 +149,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
   }
   // A bad WASMPROF_EXPORTER setting fails start() here, like any other option.
   const exporter = options.exporter === false ? undefined
-    : options.exporter ?? createExporterFromEnv(options.env ?? safeEnv(), { sampleRate: Math.round(1e6 / resolved.intervalMicros) });
+    : options.exporter ?? createExporterFromEnv(options.env ?? processEnv(), { sampleRate: Math.round(1e6 / resolved.intervalMicros) });
   const sources = await selectSource(resolved.source);
   if (sources.fallbackReason !== undefined && !warned) {
     warned = true;
