@@ -27,12 +27,18 @@ export class CoreUpkeep {
   private forkChildDetected = false;
   dictionaryResets = 0;
 
-  constructor(core: Core, highWaterBytes: number, private readonly maps: SourceMapResolver | undefined) {
+  /** `forks` defaults to the native bridge's atfork counters, else a pid comparison. */
+  constructor(core: Core, highWaterBytes: number, private readonly maps: SourceMapResolver | undefined, forks?: ForkWatch) {
     this.host = new RecyclingCore(core, { highWaterBytes });
     this.interner = new FrameInterner(core, maps);
-    const load = forkBridge();
-    this.forks = createForkWatch(load.bridge);
-    this.forkSource = load.bridge ? 'atfork' : 'pid';
+    if (forks) {
+      this.forks = forks;
+      this.forkSource = forks.check().source;
+    } else {
+      const load = forkBridge();
+      this.forks = createForkWatch(load.bridge);
+      this.forkSource = load.bridge ? 'atfork' : 'pid';
+    }
   }
 
   get core(): Core { return this.host.core; }
