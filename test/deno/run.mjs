@@ -122,6 +122,10 @@ try {
   const bare = denoRun(['run', '--sloppy-imports', '--no-check', 'test/deno/import-only.ts']);
   check(bare.status === 0 && /"start":"function"/.test(bare.stdout ?? ''), 'import of the SDK and the core with no permissions', `${bare.stdout} ${bare.stderr}`);
 
+  const noEnv = denoRun(['run', '--sloppy-imports', '--no-check', '--allow-read', '--allow-sys', 'test/deno/no-env.ts'], { WASMPROF_PROFILES: 'bogus' });
+  check(noEnv.status === 0 && /"wall":true/.test(noEnv.stdout ?? '') && /"profiles":\["wall"\]/.test(noEnv.stdout ?? ''),
+    'start() without --allow-env: WASMPROF_* do not apply, code options do', `${noEnv.stdout} ${noEnv.stderr}`);
+
   const noFfi = denoRun(['run', '--sloppy-imports', '--no-check', '--allow-read', 'test/deno/fork-no-ffi.ts']);
   let fork;
   try { fork = JSON.parse(noFfi.stdout); } catch { fork = undefined; }
