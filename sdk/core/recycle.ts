@@ -4,7 +4,7 @@
 // map crosses over as a snapshot within its byte budget (DESIGN §4); what the budget cleared is
 // kept as a report for the next profile. Recycling happens between periods, when the period's
 // samples have been read out, so nothing collected is lost.
-import { Core, CoreError, type SnapshotResult } from '../core.js';
+import { Core, CoreError, SamplerState, type SnapshotResult } from '../core.js';
 import type { CoreHooks } from '../core.js';
 
 export interface RecycleReport {
@@ -41,7 +41,7 @@ export function recycleCore(old: Core, snapshotBudget?: number, hooks?: CoreHook
   const fresh = Core.instantiate(old.module, { ...old.options }, hooks);
   const restoredEntries = fresh.restoreSnapshot(snapshot.bytes);
   for (const tid of old.threads()) fresh.registerThread(tid);
-  if (old.samplerState === 1) fresh.startSampling();
+  if (old.samplerState === SamplerState.running) fresh.startSampling();
   const report: RecycleReport = {
     memoryBefore: old.memoryBytes,
     memoryAfter: fresh.memoryBytes,

@@ -276,13 +276,13 @@ export class ProfilerImpl implements Profiler {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     const f = this.inflight;
-    if (f && f.state !== 'done') this.finishSync(f);
+    if (f && f.state !== 'done') this.finishSync(f, false);
     if (this.finalTaken) return this.lastResult;
     this.finalTaken = true;
     try {
       const flight: InFlight = { captured: this.captureSync(true), state: 'captured', mapsMs: 0 };
       this.inflight = flight;
-      return this.finishSync(flight);
+      return this.finishSync(flight, true);
     } finally {
       this.release();
     }
@@ -359,7 +359,7 @@ export class ProfilerImpl implements Profiler {
     }
   }
 
-  private finishSync(flight: InFlight): PeriodResult {
+  private finishSync(flight: InFlight, final: boolean): PeriodResult {
     if (flight.state === 'captured') {
       this.maps?.prepareSync(this.urls(flight.captured));
       runNow(flight.steps ?? (flight.steps = this.buildSteps(flight)));
@@ -368,7 +368,7 @@ export class ProfilerImpl implements Profiler {
     const t = performance.now();
     const encoded: Partial<Record<ProfileType, Uint8Array>> = {};
     for (const [type, profile] of Object.entries(built.profiles) as Array<[JsProfileType, Profile]>) encoded[type] = encodeGzipSync(profile);
-    this.addNativeHeap(encoded, this.stopped);
+    this.addNativeHeap(encoded, final);
     built.stats.timings.encodeMs = performance.now() - t;
     const result = this.result(flight, encoded, []);
     flight.state = 'done';
