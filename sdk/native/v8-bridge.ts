@@ -22,10 +22,8 @@ import type {
   RawHeapProfile,
   RawProfileNode,
 } from '../profiler/sources.js';
-import { packageRoot, oneLine, buildFailureReason } from './addon-files.js';
+import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot, type BinaryCandidate } from './addon-files.js';
 
-export const V8_ADDON_RELATIVE_PATH = 'native-bridge/v8/build/Release/wasmprof_v8.node';
-const BUILD_STATUS_RELATIVE_PATH = 'native-bridge/build/status.json';
 /** Bumped with the addon's JS surface; an addon with another value is treated as stale. */
 const ABI_VERSION = 1;
 
@@ -125,6 +123,8 @@ export interface NativeHeapSource extends HeapSource {
 export interface V8Bridge {
   /** Absolute path of the loaded .node file. */
   readonly path: string;
+  /** Where that file came from: the package's prebuild, a build from source, or a given path. */
+  readonly origin: BinaryCandidate['origin'];
   /** A CPU source for the calling thread's isolate. All sources of one thread share V8's
    *  profiler state, so only one of them can be started at a time. */
   cpu(options?: NativeCpuOptions): NativeCpuSource;
@@ -153,47 +153,64 @@ function isRawAddon(x: unknown): x is RawAddon {
   return RAW_FUNCTIONS.every((k) => typeof o[k] === 'function');
 }
 
-const FALLBACK = 'CPU and heap profiles come from node:inspector';
+const FALLBACK = 'CPU and heap profiles come from node:inspector (its period rotation stalls the event loop far longer)';
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 const loaded = new Map<string, V8Bridge>();
 
 /**
- * Loads the addon for the calling thread. Never throws: on failure the result is `{ error }`,
- * one line saying why (and that node:inspector is used instead).
+ * Loads the addon for the calling thread: the first of its candidate files (a build from source
+ * for this ABI, then the package's prebuild for this ABI; see addon-files.ts) that loads. Never
+ * throws: on failure the result is `{ error }`, one complete line saying why, that node:inspector
+ * is used instead, and how to fix it.
  */
 export function loadV8Bridge(options: V8BridgeLoadOptions = {}): V8BridgeLoad {
   if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined') {
     return { error: `V8 profiler addon unavailable: running under Deno, whose addons cannot reach V8's C++ profiler API; ${FALLBACK}` };
   }
   const root = packageRoot();
-  const path = resolve(options.path ?? join(root, V8_ADDON_RELATIVE_PATH));
-  const cached = loaded.get(path);
-  if (cached) return cached;
-  if (!existsSync(path)) {
-    const statusPath = options.statusPath ?? (options.path === undefined ? join(root, BUILD_STATUS_RELATIVE_PATH) : undefined);
-    const why = statusPath === undefined ? undefined : buildFailureReason(statusPath, 'v8');
+  const candidates: BinaryCandidate[] = options.path !== undefined ? [{ path: resolve(options.path), origin: 'given path' }] : binaryCandidates('v8', root);
+  for (const c of candidates) {
+    const cached = loaded.get(c.path);
+    if (cached) return cached;
+  }
+  if (candidates.length === 0 || (options.path !== undefined && !existsSync(candidates[0].path))) {
+    if (options.path === undefined) return { error: explain(missingBinary('v8', 'V8 profiler addon', root), FALLBACK) };
+    const why = options.statusPath === undefined ? undefined : buildFailureReason(options.statusPath, 'v8');
     return {
-      error: oneLine(
-        `V8 profiler addon not found at ${path} ` +
-          (why
-            ? `(its build failed: ${why}; fix that and run \`npm run build:native\`)`
-            : '(not built: run `npm run build:native`; npm may have blocked install scripts, e.g. --ignore-scripts)') +
-          `; ${FALLBACK}`,
+      error: explain(
+        { why: `V8 profiler addon not found at ${options.path}${why ? ` (its build failed: ${why})` : ' (not built; npm may have skipped install scripts)'}`, fix: 'run `npm run build:native`' },
+        FALLBACK,
       ),
     };
   }
+  const failures: string[] = [];
+  for (const c of candidates) {
+    const r = loadCandidate(c);
+    if (typeof r === 'string') failures.push(r);
+    else return r;
+  }
+  return { error: explain({ why: failures.join('; '), fix: 'reinstall wasmprof, or rebuild it from source with `npm rebuild wasmprof` (in a clone: `npm run build:native`)' }, FALLBACK) };
+}
+
+/** The bridge from one file, or why that file cannot be used. */
+function loadCandidate(c: BinaryCandidate): V8Bridge | string {
+  const { path } = c;
   let raw: unknown;
   try {
     raw = createRequire(import.meta.url)(path);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    return { error: oneLine(`V8 profiler addon at ${path} failed to load (${msg}; rebuild with \`npm run build:native\`); ${FALLBACK}`) };
+    return oneLine(`V8 profiler addon (${c.origin}) at ${path} failed to load: ${messageOf(err)}`);
   }
   if (!isRawAddon(raw) || raw.abiVersion !== ABI_VERSION) {
-    return { error: oneLine(`V8 profiler addon at ${path} has unexpected exports (stale build? run \`npm run build:native\`); ${FALLBACK}`) };
+    return oneLine(`V8 profiler addon (${c.origin}) at ${path} has unexpected exports (a stale build)`);
   }
   const addon = raw;
   const bridge: V8Bridge = {
     path,
+    origin: c.origin,
     cpu: (options?: NativeCpuOptions) => new NativeCpu(addon, options?.collectGarbageFirst ?? true),
     heap: () => new NativeHeap(addon),
     threadCpuMicros: () => addon.threadCpuMicros(),

@@ -153,7 +153,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
   const sources = await selectSource(resolved.source);
   if (sources.fallbackReason !== undefined && !warned) {
     warned = true;
-    process.stderr.write(`wasmprof: native bridge unavailable (${sources.fallbackReason}); using node:inspector\n`);
+    process.stderr.write(`wasmprof: native V8 bridge unavailable: ${sources.fallbackReason}\n`);
   }
   const core = await Core.create({ frameCacheCapacity: resolved.frameCacheCapacity, pid: process.pid });
   // One writer per directory: the file exporter, when chosen, writes WASMPROF_OUTPUT_DIR itself.

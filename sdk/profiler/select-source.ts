@@ -26,7 +26,7 @@ export interface SourceFactories {
 }
 
 function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return s.replace(/\s+/g, ' ').trim();
 }
 
 /** Loads the native bridge module, or explains in one line why it cannot. */
@@ -36,7 +36,7 @@ export async function loadNativeBridge(importer: () => Promise<unknown> = defaul
     mod = await importer();
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND') return { error: 'sdk/native/v8-bridge.js is not part of this build' };
+    if (code === 'ERR_MODULE_NOT_FOUND') return { error: 'sdk/native/v8-bridge.js is not part of this build; CPU and heap profiles come from node:inspector; fix: reinstall wasmprof' };
     return { error: `cannot import the bridge module: ${oneLine(err instanceof Error ? err.message : String(err))}` };
   }
   const load = (mod as Partial<V8BridgeModule> | null)?.loadV8Bridge;

@@ -1,0 +1,134 @@
+// The package as users get it: `npm pack`, installed into an empty project with install scripts
+// off (what npm 11 does for dependencies by default), then on every Node release given as
+// `version=/path/to/node` arguments (test/run-all.mjs passes the matrix):
+//   - `npx wasmprof record -- node busy.js` uses the native V8 bridge (no fallback line), writes
+//     a CPU profile that decodes with pprof-format and has the hot function on top;
+//   - `npx wasmprof doctor` exits 0 and reports the prebuild.
+// Then, on the first release, the same package with that release's prebuild removed (a Node
+// newer than this wasmprof): exactly one complete warning line, and inspector profiles that work.
+// Also checks the tarball's file list. Counts go to test-results/package.json.
+//
+// Expects `npm run build` and `npm run build:prebuilds` to have run (npm test does both), so it
+// packs with --ignore-scripts instead of rebuilding.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const counts = { passed: 0, failed: 0, skipped: 0 };
+const check = (ok, name, detail = '') => {
+  counts[ok ? 'passed' : 'failed']++;
+  console.log(`${ok ? 'ok' : 'not ok'} - ${name}${!ok && detail ? `\n  # ${detail.replace(/\n/g, '\n  # ')}` : ''}`);
+  return ok;
+};
+const finish = () => {
+  mkdirSync(join(root, 'test-results'), { recursive: true });
+  writeFileSync(join(root, 'test-results', 'package.json'), JSON.stringify(counts) + '\n');
+  console.log(`# package: ${counts.passed} passed, ${counts.failed} failed`);
+  process.exit(counts.failed === 0 ? 0 : 1);
+};
+
+const releases = process.argv.slice(2).map((a) => {
+  const i = a.indexOf('=');
+  return { version: a.slice(0, i), node: a.slice(i + 1) };
+});
+if (releases.length === 0) releases.push({ version: process.versions.node, node: process.execPath });
+
+function sh(cmd, args, opts = {}) {
+  return spawnSync(cmd, args, { encoding: 'utf8', timeout: 180_000, ...opts });
+}
+
+const work = mkdtempSync(join(tmpdir(), 'wasmprof-package-'));
+try {
+  // ---- the tarball
+  const packed = sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root });
+  if (!check(packed.status === 0, 'npm pack', packed.stderr)) finish();
+  const info = JSON.parse(packed.stdout)[0];
+  const files = info.files.map((f) => f.path);
+  console.log(`# ${info.filename}: ${files.length} files, ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked`);
+  check(!files.some((f) => /obj\.target|\/build\/(Release|Debug)\/|native-bridge\/build\//.test(f)), 'no build folders or obj.target in the tarball', files.filter((f) => /build/.test(f)).join(' '));
+  const manifest = JSON.parse(readFileSync(join(root, 'prebuilds', 'linux-x64-glibc', 'manifest.json'), 'utf8'));
+  for (const f of [...manifest.v8.map((e) => e.file), manifest.fork.file, manifest.heap.file]) {
+    check(files.includes(`prebuilds/linux-x64-glibc/${f}`), `tarball holds prebuilds/linux-x64-glibc/${f}`);
+  }
+  check(files.includes('dist/sdk/index.js') && files.includes('dist/sdk/index.d.ts') && files.includes('build/core.wasm'), 'tarball holds the compiled SDK, its types and core.wasm');
+
+  // ---- installed into an empty project, scripts off
+  const project = join(work, 'app');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+  const inst = sh('npm', ['install', join(work, info.filename), '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project });
+  if (!check(inst.status === 0, 'npm install <tarball> --ignore-scripts', inst.stderr)) finish();
+  copyFileSync(join(root, 'examples', 'busy.js'), join(project, 'busy.js'));
+  const { Profile } = createRequire(join(project, 'package.json'))('pprof-format');
+
+  /** The function with the most self value in sample type `type` of a gzipped pprof file. */
+  const topFunction = (file, type) => {
+    const p = Profile.decode(gunzipSync(readFileSync(file)));
+    const str = (i) => p.stringTable.strings[Number(i)];
+    const vi = p.sampleType.findIndex((t) => str(t.type) === type);
+    const fnName = new Map(p.function.map((f) => [Number(f.id), str(f.name)]));
+    const locFn = new Map(p.location.map((l) => [Number(l.id), fnName.get(Number(l.line[0]?.functionId))]));
+    const self = new Map();
+    for (const s of p.sample) {
+      const name = locFn.get(Number(s.locationId[0]));
+      self.set(name, (self.get(name) ?? 0) + Number(s.value[vi]));
+    }
+    return [...self.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  };
+
+  const record = (r, out, extraEnv = {}) =>
+    sh('npx', ['--no-install', 'wasmprof', 'record', '-o', out, '--profiles', 'wall,cpu', '--', 'node', 'busy.js'], {
+      cwd: project,
+      env: { ...process.env, PATH: `${dirname(r.node)}${delimiter}${process.env.PATH}`, BUSY_MS: '1500', ...extraEnv },
+    });
+
+  for (const r of releases) {
+    const out = join(project, `out-${r.version}`);
+    const res = record(r, out);
+    check(res.status === 0, `Node ${r.version}: wasmprof record exits 0`, res.stderr);
+    check(!/native V8 bridge unavailable|node:inspector/.test(res.stderr), `Node ${r.version}: native source active (no fallback line)`, res.stderr);
+    const cpu = readdirSync(out, { withFileTypes: true }).filter((d) => d.isFile() && /^cpu-.*\.pb\.gz$/.test(d.name));
+    if (check(cpu.length > 0, `Node ${r.version}: a cpu profile was written`)) {
+      let top;
+      try { top = topFunction(join(out, cpu[0].name), 'cpu'); } catch (err) { top = `decode failed: ${err.message}`; }
+      check(top === 'renderThumbnails', `Node ${r.version}: the profile decodes and renderThumbnails is on top`, `top: ${top}`);
+    }
+    const doc = sh('npx', ['--no-install', 'wasmprof', 'doctor'], { cwd: project, env: { ...process.env, PATH: `${dirname(r.node)}${delimiter}${process.env.PATH}` } });
+    check(doc.status === 0, `Node ${r.version}: wasmprof doctor exits 0`, doc.stdout + doc.stderr);
+    check(/V8 bridge:\s+ok \(prebuild\)/.test(doc.stdout), `Node ${r.version}: doctor reports the V8 prebuild`, doc.stdout);
+  }
+
+  // ---- a Node this package has no prebuild for
+  const r = releases[0];
+  const abi = sh(r.node, ['-p', 'process.versions.modules']).stdout.trim();
+  rmSync(join(project, 'node_modules', 'wasmprof', 'prebuilds', 'linux-x64-glibc', `wasmprof_v8.abi${abi}.node`));
+  const out = join(project, 'out-noprebuild');
+  const res = record(r, out);
+  const lines = res.stderr.split('\n').filter((l) => l.trim() !== '' && !/ExperimentalWarning|DeprecationWarning|--trace-/.test(l));
+  check(res.status === 0, 'no prebuild: wasmprof record still exits 0', res.stderr);
+  const warning = lines.filter((l) => l.includes('native V8 bridge unavailable'));
+  check(warning.length === 1, 'no prebuild: the fallback warning is printed once', res.stderr);
+  check(
+    warning.length === 1 && /^wasmprof: native V8 bridge unavailable: no V8 profiler addon for Node v[\d.]+ \(ABI \d+\) .*node:inspector.*; fix: .*npm rebuild wasmprof.*\)$/.test(warning[0]),
+    'no prebuild: the warning is one complete line with the source, the reason and the fix',
+    warning[0],
+  );
+  const cpu = readdirSync(out).filter((f) => /^cpu-.*\.pb\.gz$/.test(f));
+  if (check(cpu.length > 0, 'no prebuild: inspector cpu profile written')) {
+    let top;
+    try { top = topFunction(join(out, cpu[0]), 'cpu'); } catch (err) { top = `decode failed: ${err.message}`; }
+    check(top === 'renderThumbnails', 'no prebuild: inspector profile has renderThumbnails on top', `top: ${top}`);
+  }
+  const doc = sh('npx', ['--no-install', 'wasmprof', 'doctor'], { cwd: project, env: { ...process.env, PATH: `${dirname(r.node)}${delimiter}${process.env.PATH}` } });
+  check(doc.status === 1 && /V8 bridge:\s+NOT LOADED/.test(doc.stdout), 'no prebuild: doctor exits 1 and says why', doc.stdout);
+} catch (err) {
+  check(false, 'package suite', err.stack ?? String(err));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+finish();
