@@ -50,7 +50,14 @@ function install(profiler: ProfilerImpl): void {
   const endAsync = (): Promise<void> => {
     if (ended) return Promise.resolve();
     ended = true;
-    return profiler.stop().then(() => undefined, (err: unknown) => { say(`wasmprof: writing the last period failed: ${err instanceof Error ? err.message : String(err)}`); });
+    // The exporter's sockets and timers are unref'd (an upload must not keep a finished program
+    // alive forever), so from 'beforeExit' nothing would keep the loop running until the last
+    // period is sent: hold it with one ref'd timer, bounded by the flush timeout.
+    const keepAlive = setTimeout(() => undefined, SIGNAL_FLUSH_TIMEOUT_MS);
+    return profiler.stop().then(
+      () => undefined,
+      (err: unknown) => { say(`wasmprof: writing the last period failed: ${err instanceof Error ? err.message : String(err)}`); },
+    ).finally(() => clearTimeout(keepAlive));
   };
 
   // The synchronous path serves files written by the profiler itself; an exporter needs the

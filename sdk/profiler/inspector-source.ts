@@ -12,9 +12,31 @@
 // An in-thread session answers synchronously, which is what stopSync() relies on to write the
 // last period from a process 'exit' handler.
 import { Session } from 'node:inspector';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from './sources.js';
 
 type Params = Record<string, unknown>;
+
+let gcFunction: (() => void) | undefined;
+
+/**
+ * A synchronous full GC. The inspector's HeapProfiler.collectGarbage answers from a later task,
+ * which does not run while the program is busy right after start(); V8's own gc() does, and
+ * exposing it for one new context leaves the program's global object as it was.
+ */
+function fullGc(): void {
+  try {
+    if (!gcFunction) {
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc') as () => void;
+      setFlagsFromString('--no-expose-gc');
+    }
+    gcFunction();
+  } catch {
+    // A runtime without these V8 hooks: profiles may charge such loops to their callers.
+  }
+}
 
 class SyncSession {
   private session: Session | undefined = new Session();
@@ -47,6 +69,11 @@ export class InspectorCpuSource implements CpuSource {
   startSync(intervalMicros: number): void {
     if (this.running) throw new Error('wasmprof: the CPU profile is already running');
     this.session = new SyncSession();
+    // The profiler the inspector creates learns existing code by walking functions, which misses
+    // on-stack-replacement code: a hot loop compiled that way before now (say, under an earlier
+    // profile) would be charged to its caller. A full GC first drops that code and V8 recompiles
+    // it under the profiler's logging — what the native bridge does at its start, too.
+    fullGc();
     this.session.post('Profiler.enable');
     this.session.post('Profiler.setSamplingInterval', { interval: Math.max(1, Math.round(intervalMicros)) });
     this.session.post('Profiler.start');

@@ -85,8 +85,9 @@ t.test('collect() ends a period and the next one starts', async (t) => {
   t.same([first.seq, second.seq, last.seq], [1, 2, 3]);
   t.equal(first.cpu, undefined, 'only the requested profile types');
   const a = decode(first.wall!), b = decode(second.wall!);
-  t.ok(total(a, 'burnHeavy', 1) > 0 && total(a, 'burnLight', 1) === 0, 'first period: burnHeavy only');
-  t.ok(total(b, 'burnLight', 1) > 0 && total(b, 'burnHeavy', 1) === 0, 'second period: burnLight only');
+  const ms = (p: typeof a) => `burnHeavy ${(total(p, 'burnHeavy', 1) / 1e6).toFixed(1)} ms, burnLight ${(total(p, 'burnLight', 1) / 1e6).toFixed(1)} ms`;
+  t.ok(total(a, 'burnHeavy', 1) > 0 && total(a, 'burnLight', 1) === 0, `first period: burnHeavy only (${ms(a)})`);
+  t.ok(total(b, 'burnLight', 1) > 0 && total(b, 'burnHeavy', 1) === 0, `second period: burnLight only (${ms(b)})`);
   t.ok(second.start.getTime() >= first.end.getTime() - 1, 'periods follow each other');
   await t.rejects(profiler.collect(), /stopped/);
   t.equal(await profiler.stop(), last, 'stop() again returns the last period');
