@@ -108,8 +108,8 @@ export interface NativeCpuSource extends CpuSource {
 
 export interface NativeCpuOptions {
   /**
-   * Run one full (memory-pressure) GC before the thread's profiler is created, i.e. at the
-   * first start() on this thread (default true). Without it, hot loops that V8 compiled with
+   * Run one full (memory-pressure) GC before the thread's profiler is created, i.e. at each
+   * start() after a stop() (default true; stop() disposes the profiler). Without it, hot loops that V8 compiled with
    * on-stack replacement before that point have their samples attributed to their caller
    * until V8 recompiles them. See docs/native-bridge.md.
    */
