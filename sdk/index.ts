@@ -10,7 +10,7 @@
 export { start, type Profiler, type ProfilerOptions, type PeriodResult, type PeriodStats } from './profiler/profiler.js';
 export { WasmprofOptionError, resolveOptions, PROFILE_TYPES, ENV, DEFAULTS, LIMITS } from './profiler/options.js';
 export type { ProfileType, StartOptions, ResolvedOptions, StaticLabels, SourceChoice } from './profiler/options.js';
-export type { Labels } from './profiler/labels.js';
+export type { Labels } from './sources/labels.js';
 export { profileFileName } from './profiler/file-writer.js';
 // Native heap (LD_PRELOAD hooks + aggregator): in-process entry point for a preloaded service.
 export { startNativeHeap, type NativeHeapStartOptions, type NativeHeapProfiler } from './native-heap/index.js';

@@ -1,5 +1,5 @@
 // wasmprof V8 bridge: drives V8's CPU profiler and sampling heap profiler for the isolate the
-// addon is loaded in, and hands flat, JS-friendly period data to sdk/native/v8-bridge.ts.
+// addon is loaded in, and hands flat, JS-friendly period data to sdk/sources/v8-bridge.ts.
 //
 // Written against the running Node's own V8 headers (v8-profiler.h, node.h); V8's profilers are
 // not reachable through Node-API. Context-aware (NODE_MODULE_INIT), so it loads in the main

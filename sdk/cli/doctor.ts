@@ -4,10 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadForkBridge } from '../native/fork-bridge.js';
-import { binaryCandidates, missingBinary, nodeAbi, packageRoot, platformTag } from '../native/addon-files.js';
-import { loadV8Bridge } from '../native/v8-bridge.js';
-import type { Subcommand } from './main.js';
+import { loadForkBridge } from '../runtime/fork-bridge.js';
+import { binaryCandidates, missingBinary, nodeAbi, packageRoot, platformTag } from '../runtime/addon-files.js';
+import { loadV8Bridge } from '../sources/v8-bridge.js';
 
 interface Release {
   major: number;
@@ -44,7 +43,7 @@ function pkgVersion(root: string): string {
   }
 }
 
-export const doctor: Subcommand = async (argv) => {
+export async function doctor(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write('usage: wasmprof doctor\n\nPrints what this installation can do on this Node and why; exit 0 when the native path works.\n');
     return 0;
@@ -106,4 +105,4 @@ export const doctor: Subcommand = async (argv) => {
   line('result', ok ? 'native path works' : 'native path incomplete (see NOT LOADED / MISSING above)');
   process.stdout.write(out.join('\n') + '\n');
   return ok ? 0 : 1;
-};
+}

@@ -4,8 +4,8 @@
 // map crosses over as a snapshot within its byte budget (DESIGN §4); what the budget cleared is
 // kept as a report for the next profile. Recycling happens between periods, when the period's
 // samples have been read out, so nothing collected is lost.
-import { Core, CoreError, SamplerState, type SnapshotResult } from '../core.js';
-import type { CoreHooks } from '../core.js';
+import { Core, CoreError, SamplerState, type SnapshotResult } from './core.js';
+import type { CoreHooks } from './core.js';
 
 export interface RecycleReport {
   /** Core memory before and after, in bytes. */

@@ -10,10 +10,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { Core, compileCore, LiveEventKind, type CoreOptions, type CoreTables } from '../core.js';
+import { Core, compileCore, LiveEventKind, type CoreOptions, type CoreTables } from '../core/core.js';
 import { RingFormatError, RingReader, type RingEvent } from './ring.js';
 import { Symbolizer } from './symbols.js';
-import { buildNativeHeapProfile, sampleWeight, type AllocAccumulator } from './pprof.js';
+import { buildNativeHeapProfile, sampleWeight, type AllocAccumulator } from '../pprof/native-heap.js';
 
 export const SNAPSHOT_FILE = 'aggregator.snapshot';
 const RING_FILE = /^heap-(\d+)\.ring$/;

@@ -1,11 +1,11 @@
 // Native heap profiling: the LD_PRELOAD hooks (native-bridge/heap) write sampled allocation
 // events into per-process rings; the aggregator here turns them into `native-heap` profiles.
-import { binaryCandidates, missingBinary } from '../native/addon-files.js';
+import { binaryCandidates, missingBinary } from '../runtime/addon-files.js';
 
 export { NativeHeapAggregator, SNAPSHOT_FILE, type NativeHeapAggregatorOptions, type NativeHeapStats, type OwnerReport } from './aggregator.js';
 export { RingReader, RingFormatError, type RingEvent, type RingCounters } from './ring.js';
 export { Symbolizer, parseMaps, type Mapping } from './symbols.js';
-export { buildNativeHeapProfile, sampleWeight } from './pprof.js';
+export { buildNativeHeapProfile, sampleWeight } from '../pprof/native-heap.js';
 export { startNativeHeap, type NativeHeapStartOptions, type NativeHeapProfiler } from './in-process.js';
 
 /** Path of libwasmprof_heap.so (a build from source, else the package's prebuild), or

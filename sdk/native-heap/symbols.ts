@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { FrameInfo } from '../core.js';
+import type { FrameInfo } from '../core/core.js';
 
 export interface Mapping { start: bigint; end: bigint; offset: bigint; perms: string; path: string }
 

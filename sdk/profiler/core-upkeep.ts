@@ -10,10 +10,11 @@
 //     which holds the parent's samples, is dropped: a child never uploads its parent's data.
 //     The atfork counters of the native bridge, when it is loaded, count the forks (every
 //     child_process spawn on Linux) for the profile's comments.
-import { RecyclingCore, type Core } from '../core.js';
-import { createForkWatch, forkBridge, type ForkWatch } from '../native/fork-bridge.js';
-import { FrameInterner } from './frames.js';
-import type { SourceMapResolver } from './source-maps.js';
+import type { Core } from '../core/core.js';
+import { RecyclingCore } from '../core/recycle.js';
+import { createForkWatch, forkBridge, type ForkWatch } from '../runtime/fork-bridge.js';
+import { FrameInterner } from '../ingest/frames.js';
+import type { SourceMapResolver } from '../ingest/source-maps.js';
 
 /** Above this many bytes of interned strings/frames/stacks the dictionary is emptied (O(1)). */
 const DICTIONARY_RESET_BYTES = 32 * 1024 * 1024;

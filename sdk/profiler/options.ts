@@ -4,14 +4,10 @@
 // WasmprofOptionError that names the option (and the variable it came from) and the accepted range.
 import { DEFAULT_HIGH_WATER_BYTES } from '../core/recycle.js';
 
-/** Profiles of the JavaScript thread (V8 CPU profiler and sampling heap profiler). */
-export type JsProfileType = 'wall' | 'cpu' | 'heap';
-/** native-heap: allocations seen by the preloaded hooks (docs/native-heap.md), drained in-process. */
-export type ProfileType = JsProfileType | 'native-heap';
-export const PROFILE_TYPES: readonly ProfileType[] = ['wall', 'cpu', 'heap', 'native-heap'];
+import { PROFILE_TYPES, type JsProfileType, type ProfileType } from '../pprof/profile-types.js';
+import type { SourceChoice } from '../sources/types.js';
 
-/** Which stack source to use: the native V8 bridge when it loads (auto), or one of them only. */
-export type SourceChoice = 'auto' | 'native' | 'inspector';
+export { PROFILE_TYPES, type JsProfileType, type ProfileType, type SourceChoice };
 
 export interface StaticLabels {
   service?: string;

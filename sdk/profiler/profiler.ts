@@ -9,21 +9,21 @@
 //                   (kind, stack, labels)), read its tables out, build one pprof per type, reset
 //                   the period in O(1), gzip, deliver.
 //   stopSync()      the same, synchronously, for a process that is exiting (inspector source).
-import { Core } from '../core.js';
+import { Core } from '../core/core.js';
 import { enableDetailedLineInfo, identity, threadCpu, v8ClockOffsetMicros, wallNanos, type CpuReading } from '../runtime/node.js';
-import { ingestCpuSteps, profileUrls, type CpuIngest, type LabelHandles } from './cpu-collector.js';
+import { ingestCpuSteps, profileUrls, type CpuIngest, type LabelHandles } from '../ingest/cpu.js';
 import { ProfileFileWriter } from './file-writer.js';
 import { CoreUpkeep } from './core-upkeep.js';
-import { heapUrls, ingestHeapSteps, type HeapIngest } from './heap-collector.js';
-import { LabelContext, type LabelSet, type LabelTimeline, type Labels } from './labels.js';
+import { heapUrls, ingestHeapSteps, type HeapIngest } from '../ingest/heap.js';
+import { LabelContext, type LabelSet, type LabelTimeline, type Labels } from '../sources/labels.js';
 import { processEnv, resolveOptions, type JsProfileType, type ProfileType, type ResolvedOptions, type StartOptions } from './options.js';
 import { startNativeHeap, type NativeHeapProfiler } from '../native-heap/in-process.js';
-import { buildProfileSteps, encodeGzip, encodeGzipSync } from './pprof-builder.js';
-import { selectSource, type SourceFactories } from './select-source.js';
-import { runNow, runSliced, TimeSlicer, type Steps } from './slices.js';
-import { SourceMapResolver } from './source-maps.js';
+import { buildProfileSteps, encodeGzip, encodeGzipSync } from '../pprof/build.js';
+import { selectSource, type SourceFactories } from '../sources/select.js';
+import { runNow, runSliced, TimeSlicer, type Steps } from '../runtime/slices.js';
+import { SourceMapResolver } from '../ingest/source-maps.js';
 import { warmUp } from './warm-up.js';
-import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from './sources.js';
+import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from '../sources/types.js';
 import type { Profile } from 'pprof-format';
 import { createExporterFromEnv, type Exporter } from '../export/index.js';
 

@@ -1,13 +1,13 @@
 // Runs the period pipeline once over a synthetic profile, on a throwaway core, when the profiler
 // starts. The first real period then runs optimized code instead of the interpreter's (several
 // times slower), so the first rotation does not stall the event loop more than later ones.
-import { Core } from '../core.js';
-import { ingestCpuProfile } from './cpu-collector.js';
-import { FrameInterner } from './frames.js';
-import { ingestHeapProfile } from './heap-collector.js';
-import { LabelSet, TimelineCursor } from './labels.js';
-import { buildProfile } from './pprof-builder.js';
-import type { RawCpuProfile, RawHeapNode, RawProfileNode } from './sources.js';
+import { Core } from '../core/core.js';
+import { ingestCpuProfile } from '../ingest/cpu.js';
+import { FrameInterner } from '../ingest/frames.js';
+import { ingestHeapProfile } from '../ingest/heap.js';
+import { LabelSet, TimelineCursor } from '../sources/labels.js';
+import { buildProfile } from '../pprof/build.js';
+import type { RawCpuProfile, RawHeapNode, RawProfileNode } from '../sources/types.js';
 
 const NODES = 200, SAMPLES = 600;
 

@@ -14,7 +14,7 @@ declare const Deno: {
 
 const module = await compileCore();
 const debugModule = await compileCore(undefined, true);
-const root = new URL('../../', import.meta.url);
+const root = new URL('../..', import.meta.url);
 let assertions = 0;
 
 const ctx: CaseContext = {

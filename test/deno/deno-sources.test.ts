@@ -2,8 +2,8 @@
 // the asynchronous inspector sources, the sources that take no samples, the clock calibration,
 // and selectDenoSource's one warning line. Their behaviour in Deno itself: test/deno/run.mjs.
 import t from 'tap';
-import { AsyncInspectorCpuSource, AsyncInspectorHeapSource, AsyncSession, OffCpuSource, OffHeapSource } from '../../sdk/profiler/inspector-source.js';
-import { selectDenoSource } from '../../sdk/profiler/select-source.js';
+import { AsyncInspectorCpuSource, AsyncInspectorHeapSource, AsyncSession, OffCpuSource, OffHeapSource } from '../../sdk/sources/inspector.js';
+import { selectDenoSource } from '../../sdk/sources/select.js';
 import { calibrateClock, denoClockErrorMicros, denoClockOffsetMicros, isDeno } from '../../sdk/runtime/deno.js';
 import { v8ClockOffsetMicros } from '../../sdk/runtime/node.js';
 

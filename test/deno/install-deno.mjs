@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const DENO_VERSION = '2.9.6';
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const cacheDir = join(root, 'node_modules/.cache/wasmprof/deno');
 
 /** { deno } with the launcher (run it with node), or { error } saying why it is missing. */

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { start } from '../../sdk/index.ts';
-import { loadForkBridge } from '../../sdk/native/fork-bridge.ts';
+import { loadForkBridge } from '../../sdk/runtime/fork-bridge.ts';
 
 declare const Deno: { test(name: string, fn: () => Promise<void> | void): void };
 

@@ -14,7 +14,7 @@ import { Profile } from 'pprof-format';
 import { join } from 'node:path';
 import { ensureDeno } from './install-deno.mjs';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 mkdirSync(join(root, 'test-results'), { recursive: true });
 const write = (r) => writeFileSync(join(root, 'test-results/deno.json'), JSON.stringify(r) + '\n');
 

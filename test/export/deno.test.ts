@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseMultipart } from './helpers/multipart.js';
 import { startServer } from './helpers/server.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 function denoBin(): string | undefined {
   const cached = join(root, 'node_modules/.cache/wasmprof/deno/node_modules/deno/bin.cjs');
   if (existsSync(cached)) return cached;

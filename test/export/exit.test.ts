@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startSilentServer } from './helpers/server.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const child = fileURLToPath(new URL('./helpers/exit-child.ts', import.meta.url));
 
 function run(url: string, transport: string, timeoutMs: number): Promise<{ code: number | null; lingerMs: number; out: string }> {

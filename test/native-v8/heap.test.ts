@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import type { RawHeapNode } from '../../sdk/profiler/sources.js';
+import type { RawHeapNode } from '../../sdk/sources/types.js';
 import { bridgeOrThrow, fixtureLine, heapTotal } from './fixtures/profile-helpers.js';
 
 const RETAIN_PATH = new URL('./fixtures/retain.cjs', import.meta.url).pathname;

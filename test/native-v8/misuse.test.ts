@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadV8Bridge } from '../../sdk/native/v8-bridge.js';
+import { loadV8Bridge } from '../../sdk/sources/v8-bridge.js';
 import { bridgeOrThrow } from './fixtures/profile-helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'wasmprof-v8-'));

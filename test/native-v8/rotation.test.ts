@@ -4,8 +4,8 @@
 // (thousands of functions) running.
 import t, { type Test } from 'tap';
 import { Session } from 'node:inspector';
-import type { RawCpuProfile } from '../../sdk/profiler/sources.js';
-import type { NativeCpuSource, V8Bridge } from '../../sdk/native/v8-bridge.js';
+import type { RawCpuProfile } from '../../sdk/sources/types.js';
+import type { NativeCpuSource, V8Bridge } from '../../sdk/sources/v8-bridge.js';
 import { bridgeOrThrow, burnFixture, percentile, sampleTimes, shapeProblems } from './fixtures/profile-helpers.js';
 import { tsWorkload } from './fixtures/ts-workload.js';
 

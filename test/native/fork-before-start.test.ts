@@ -4,7 +4,7 @@
 // the addon is freshly loaded here and nothing has used it.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { forkBridge } from '../../sdk/native/fork-bridge.js';
+import { forkBridge } from '../../sdk/runtime/fork-bridge.js';
 import { buildTestAddon, describeFailures } from './fixtures/test-addon.js';
 
 const runTrue = () =>

@@ -9,7 +9,7 @@
 import t from 'tap';
 import { Session } from 'node:inspector/promises';
 import { Worker } from 'node:worker_threads';
-import { forkBridge } from '../../sdk/native/fork-bridge.js';
+import { forkBridge } from '../../sdk/runtime/fork-bridge.js';
 import { buildTestAddon, describeFailures, type ForkResult } from './fixtures/test-addon.js';
 
 const STRESS = process.env.WASMPROF_STRESS === '1';

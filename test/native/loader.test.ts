@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { execFileSync } from 'node:child_process';
-import { createForkWatch, forkBridge, loadForkBridge, pidChanged } from '../../sdk/native/fork-bridge.js';
+import { createForkWatch, forkBridge, loadForkBridge, pidChanged } from '../../sdk/runtime/fork-bridge.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'wasmprof-loader-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));

@@ -4,10 +4,10 @@
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadV8Bridge } from '../../sdk/native/v8-bridge.js';
-import { loadForkBridge } from '../../sdk/native/fork-bridge.js';
+import { loadV8Bridge } from '../../sdk/sources/v8-bridge.js';
+import { loadForkBridge } from '../../sdk/runtime/fork-bridge.js';
 import { preloadLibraryPath } from '../../sdk/native-heap/index.js';
-import { nodeAbi, packageRoot, platformTag } from '../../sdk/native/addon-files.js';
+import { nodeAbi, packageRoot, platformTag } from '../../sdk/runtime/addon-files.js';
 
 const releases = JSON.parse(readFileSync(join(packageRoot(), 'native-bridge', 'releases.json'), 'utf8')) as { releases: { major: number; abi: number }[] };
 

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
-import { forkBridge } from '../../sdk/native/fork-bridge.js';
+import { forkBridge } from '../../sdk/runtime/fork-bridge.js';
 
 const STRESS = process.env.WASMPROF_STRESS === '1';
 const N = STRESS ? 5_000 : 1_000;

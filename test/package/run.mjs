@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const counts = { passed: 0, failed: 0, skipped: 0 };
 const check = (ok, name, detail = '') => {
   counts[ok ? 'passed' : 'failed']++;

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Core } from '../../sdk/core.js';
 import { CoreUpkeep } from '../../sdk/profiler/core-upkeep.js';
-import type { ForkEvents, ForkWatch } from '../../sdk/native/fork-bridge.js';
+import type { ForkEvents, ForkWatch } from '../../sdk/runtime/fork-bridge.js';
 
 function scriptedWatch(events: ForkEvents[]): ForkWatch {
   let i = 0;

@@ -5,7 +5,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, type PeriodResult } from '../../sdk/index.js';
-import { loadNativeBridge } from '../../sdk/profiler/select-source.js';
+import { loadNativeBridge } from '../../sdk/sources/select.js';
 import { burnMix } from './fixtures/burn.mjs';
 import { decode, FIXTURES, lineOf, sumAll, total } from './helpers.js';
 

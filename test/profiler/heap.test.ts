@@ -4,7 +4,7 @@ import t from 'tap';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { start } from '../../sdk/index.js';
-import { loadNativeBridge } from '../../sdk/profiler/select-source.js';
+import { loadNativeBridge } from '../../sdk/sources/select.js';
 import { churnGarbage, retainHeap, retained } from './fixtures/heap.mjs';
 import { decode, total } from './helpers.js';
 

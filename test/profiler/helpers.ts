@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = join(ROOT, 'test/profiler/fixtures');
 export const REGISTER = join(ROOT, 'dist/sdk/register.js');
 export const CLI = join(ROOT, 'bin/wasmprof.js');

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { start } from '../../sdk/index.js';
-import { LabelContext, TimelineCursor } from '../../sdk/profiler/labels.js';
+import { LabelContext, TimelineCursor } from '../../sdk/sources/labels.js';
 import { burnHeavy, burnLight } from './fixtures/burn.mjs';
 import { decode, total, type DecodedSample } from './helpers.js';
 

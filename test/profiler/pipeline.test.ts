@@ -4,14 +4,14 @@
 import t from 'tap';
 import { gzipSync } from 'node:zlib';
 import { Core } from '../../sdk/core.js';
-import { ingestCpuProfile, KIND_CPU, type LabelHandles } from '../../sdk/profiler/cpu-collector.js';
-import { callFrameKey, frameKey } from '../../sdk/profiler/frame-key.js';
-import { FrameInterner, frameInfo } from '../../sdk/profiler/frames.js';
-import { ingestHeapProfile } from '../../sdk/profiler/heap-collector.js';
-import { LabelSet, type LabelTimeline } from '../../sdk/profiler/labels.js';
-import { buildProfile, encodeGzipSync } from '../../sdk/profiler/pprof-builder.js';
-import { mergeProfiles } from '../../sdk/profiler/pprof-merge.js';
-import type { CallFrameInfo, RawCpuProfile, RawHeapProfile } from '../../sdk/profiler/sources.js';
+import { ingestCpuProfile, KIND_CPU, type LabelHandles } from '../../sdk/ingest/cpu.js';
+import { callFrameKey, frameKey } from '../../sdk/ingest/frame-key.js';
+import { FrameInterner, frameInfo } from '../../sdk/ingest/frames.js';
+import { ingestHeapProfile } from '../../sdk/ingest/heap.js';
+import { LabelSet, type LabelTimeline } from '../../sdk/sources/labels.js';
+import { buildProfile, encodeGzipSync } from '../../sdk/pprof/build.js';
+import { mergeProfiles } from '../../sdk/pprof/merge.js';
+import type { CallFrameInfo, RawCpuProfile, RawHeapProfile } from '../../sdk/sources/types.js';
 import { decode, total } from './helpers.js';
 
 const cf = (functionName: string, lineNumber = 0, url = 'file:///app/main.js', scriptId = '42', columnNumber = 4): CallFrameInfo =>

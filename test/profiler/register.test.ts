@@ -4,7 +4,7 @@
 import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadNativeBridge } from '../../sdk/profiler/select-source.js';
+import { loadNativeBridge } from '../../sdk/sources/select.js';
 import { decode, ensureBuilt, FIXTURES, profileFiles, REGISTER, runChild, scratch, sumAll, total } from './helpers.js';
 
 ensureBuilt();

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { buildSync } from 'esbuild';
 import ts from 'typescript';
 import { start } from '../../sdk/index.js';
-import { SourceMapResolver } from '../../sdk/profiler/source-maps.js';
+import { SourceMapResolver } from '../../sdk/ingest/source-maps.js';
 import { decode, FIXTURES, lineOf, scratch, total } from './helpers.js';
 
 const TS_FILE = join(FIXTURES, 'ts-burn.ts');

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { start } from '../../sdk/index.js';
-import { loadNativeBridge } from '../../sdk/profiler/select-source.js';
+import { loadNativeBridge } from '../../sdk/sources/select.js';
 import { burnHeavy } from './fixtures/burn.mjs';
 import { decode, ensureBuilt, FIXTURES, ROOT, total } from './helpers.js';
 

@@ -65,3 +65,6 @@ export interface HeapSource {
   profile(): Promise<RawHeapProfile>;
   stop(): Promise<void>;
 }
+
+/** Which stack source to use: the native V8 bridge when it loads (auto), or one of them only. */
+export type SourceChoice = 'auto' | 'native' | 'inspector';

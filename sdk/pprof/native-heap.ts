@@ -5,8 +5,8 @@
 // sampling with mean interval m was sampled with probability p = 1 - exp(-s/m), so it stands for
 // 1/p allocations and s/p bytes. Each sample carries the owner's pid as the label `pid`.
 import { Label, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { PprofLocations } from '../profiler/pprof-locations.js';
-import type { CoreTables } from '../core.js';
+import { PprofLocations } from './locations.js';
+import type { CoreTables } from '../core/core.js';
 
 export interface AllocAccumulator { owner: number; stack: number; objects: number; bytes: number }
 

@@ -6,10 +6,10 @@
 // `size` bytes stands for 1 / (1 - exp(-size / interval)) allocations (the probability that
 // Poisson sampling with mean `interval` picks it). When a source gives no individual samples
 // the object count is 0.
-import type { Core } from '../core.js';
+import type { Core } from '../core/core.js';
 import { ROOT, type FrameInterner } from './frames.js';
-import { runNow, TimeSlicer, type Steps } from './slices.js';
-import type { RawHeapNode, RawHeapProfile } from './sources.js';
+import { runNow, TimeSlicer, type Steps } from '../runtime/slices.js';
+import type { RawHeapNode, RawHeapProfile } from '../sources/types.js';
 
 export const KIND_HEAP = 1;
 

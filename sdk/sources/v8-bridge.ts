@@ -21,8 +21,8 @@ import type {
   RawHeapNode,
   RawHeapProfile,
   RawProfileNode,
-} from '../profiler/sources.js';
-import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot, type BinaryCandidate } from './addon-files.js';
+} from './types.js';
+import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot, type BinaryCandidate } from '../runtime/addon-files.js';
 
 /** Bumped with the addon's JS surface; an addon with another value is treated as stale. */
 const ABI_VERSION = 1;

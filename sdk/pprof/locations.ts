@@ -2,7 +2,7 @@
 // native-heap). One location per core frame; functions are shared by frames with the same
 // name, file and line; a stack's location list is built once per stack handle.
 import { Function as PprofFunction, Line, Location } from 'pprof-format';
-import type { CoreTables } from '../core.js';
+import type { CoreTables } from '../core/core.js';
 
 export class PprofLocations {
   readonly functions: PprofFunction[] = [];

@@ -2,10 +2,10 @@
 // only a miss builds the frame's strings (file name, 1-based line, source-mapped position) and
 // stores them. Frame ids stay valid after their cache entry is evicted (the core copies frames
 // out), so a period may hold ids whose keys are gone.
-import type { Core, FrameInfo } from '../core.js';
+import type { Core, FrameInfo } from '../core/core.js';
 import { callFrameKey } from './frame-key.js';
 import { displayFile, type SourceMapResolver } from './source-maps.js';
-import type { CallFrameInfo } from './sources.js';
+import type { CallFrameInfo } from '../sources/types.js';
 
 /** Names V8 gives to frames that are not JavaScript functions. */
 export const IDLE = '(idle)';

@@ -1,4 +1,4 @@
-// Picks the stack source: the native V8 bridge (sdk/native/v8-bridge.ts, built from
+// Picks the stack source: the native V8 bridge (sdk/sources/v8-bridge.ts, built from
 // native-bridge/v8 at install) when it loads, else node:inspector. The bridge module is imported
 // dynamically and may be missing altogether (a build without it); any failure becomes a one-line
 // reason for the single fallback warning.
@@ -8,11 +8,10 @@
 // sources that take no samples (profiling off, empty profiles) rather than failing start().
 // Either way select-source prints the one warning line itself and leaves fallbackReason unset.
 import { calibrateClock, denoVersion, isDeno } from '../runtime/deno.js';
-import { AsyncInspectorCpuSource, AsyncInspectorHeapSource, AsyncSession, InspectorCpuSource, InspectorHeapSource, OffCpuSource, OffHeapSource } from './inspector-source.js';
-import type { SourceChoice } from './options.js';
-import type { CpuSource, HeapSource } from './sources.js';
+import { AsyncInspectorCpuSource, AsyncInspectorHeapSource, AsyncSession, InspectorCpuSource, InspectorHeapSource, OffCpuSource, OffHeapSource } from './inspector.js';
+import type { CpuSource, HeapSource, SourceChoice } from './types.js';
 
-/** What sdk/native/v8-bridge.ts exports. */
+/** What sdk/sources/v8-bridge.ts exports. */
 export interface V8BridgeModule {
   loadV8Bridge(): { cpu: () => CpuSource; heap: () => HeapSource } | { error: string };
 }
@@ -36,7 +35,7 @@ export async function loadNativeBridge(importer: () => Promise<unknown> = defaul
     mod = await importer();
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND') return { error: 'sdk/native/v8-bridge.js is not part of this build; CPU and heap profiles come from node:inspector; fix: reinstall wasmprof' };
+    if (code === 'ERR_MODULE_NOT_FOUND') return { error: 'sdk/sources/v8-bridge.js is not part of this build; CPU and heap profiles come from node:inspector; fix: reinstall wasmprof' };
     return { error: `cannot import the bridge module: ${oneLine(err instanceof Error ? err.message : String(err))}` };
   }
   const load = (mod as Partial<V8BridgeModule> | null)?.loadV8Bridge;
@@ -52,7 +51,7 @@ export async function loadNativeBridge(importer: () => Promise<unknown> = defaul
 
 function defaultImporter(): Promise<unknown> {
   // A computed specifier: the module may not exist when this file is compiled.
-  const specifier = new URL('../native/v8-bridge.js', import.meta.url).href;
+  const specifier = new URL('./v8-bridge.js', import.meta.url).href;
   return import(specifier);
 }
 

@@ -27,8 +27,8 @@ const SOURCE_BUILD: Record<BinaryName, string> = {
 };
 export const BUILD_STATUS_RELATIVE_PATH = 'native-bridge/build/status.json';
 
-/** The package root: the nearest ancestor of this module that holds native-bridge/ (sdk/native/
- *  in the source tree, dist/sdk/native/ once compiled). */
+/** The package root: the nearest ancestor of this module that holds native-bridge/ (sdk/runtime/
+ *  in the source tree, dist/sdk/runtime/ once compiled). */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {

@@ -14,7 +14,7 @@
 import { Session } from 'node:inspector';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from './sources.js';
+import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from './types.js';
 
 type Params = Record<string, unknown>;
 

@@ -8,12 +8,12 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb, gzipSync } from 'node:zlib';
 import { Label, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { PprofLocations } from './pprof-locations.js';
-import type { CoreTables } from '../core.js';
-import { KIND_CPU } from './cpu-collector.js';
-import { KIND_HEAP } from './heap-collector.js';
-import type { JsProfileType } from './options.js';
-import { runNow, TimeSlicer, type Steps } from './slices.js';
+import { PprofLocations } from './locations.js';
+import type { CoreTables } from '../core/core.js';
+import { KIND_CPU } from '../ingest/cpu.js';
+import { KIND_HEAP } from '../ingest/heap.js';
+import type { JsProfileType } from './profile-types.js';
+import { runNow, TimeSlicer, type Steps } from '../runtime/slices.js';
 
 const gzip = promisify(gzipCb);
 

@@ -2,7 +2,7 @@
 // what identifies a function in one isolate: script id, 0-based line and column of the function,
 // and its name. Two independent 32-bit hashes (FNV-1a and a murmur3-style mix, different seeds)
 // make the two halves, so a collision needs both to collide: ~2^-64 per pair of frames.
-import type { CallFrameInfo } from './sources.js';
+import type { CallFrameInfo } from '../sources/types.js';
 
 const FNV_OFFSET = 0x811c9dc5, FNV_PRIME = 0x01000193;
 const M1 = 0xcc9e2d51, M2 = 0x1b873593;

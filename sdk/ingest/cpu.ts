@@ -12,11 +12,11 @@
 // samples carry the static labels only.
 // Stacks are built by walking the tree once: stack(node) = pushStack(stack(parent), frame(node)),
 // with V8's "(root)" left out. O(nodes + samples) core calls.
-import type { Core } from '../core.js';
+import type { Core } from '../core/core.js';
 import { IDLE, ROOT, type FrameInterner } from './frames.js';
-import { TimelineCursor, type LabelSet, type LabelTimeline } from './labels.js';
-import { runNow, TimeSlicer, type Steps } from './slices.js';
-import type { RawCpuProfile } from './sources.js';
+import { TimelineCursor, type LabelSet, type LabelTimeline } from '../sources/labels.js';
+import { runNow, TimeSlicer, type Steps } from '../runtime/slices.js';
+import type { RawCpuProfile } from '../sources/types.js';
 
 export const KIND_CPU = 0;
 

@@ -1,0 +1,432 @@
+// The typed face of core.wasm: loads it in any runtime, hides pointers and memory views,
+// turns error codes into exceptions with clear messages, and reports stats.
+//
+// Everything here is runtime-neutral (no node: imports at module level) so the same module
+// runs in Node, Deno and browsers.
+import { compileCore, type CoreSource } from './load.js';
+import { CoreError, describeCoreError } from './errors.js';
+import { type CoreExports, Stat, LiveEventKind, SamplerState } from './exports.js';
+import { type CoreOptions, type ResolvedCoreOptions, resolveCoreOptions, memoryPages } from './options.js';
+import { CoreTables, type FrameInfo } from './tables.js';
+import { snapshotBudget, readEnv, SNAPSHOT_BUDGET_ENV } from './snapshot-budget.js';
+
+export { CoreError, CoreTables, compileCore, LiveEventKind, SamplerState, Stat };
+export type { CoreOptions, CoreSource, FrameInfo, CoreExports };
+export type { SampleRow, LiveStackRow, OwnerRow, LiveEntryRow } from './tables.js';
+export { CoreErrorCode } from './errors.js';
+export { SNAPSHOT_DEFAULT_BYTES, SNAPSHOT_CEILING_BYTES, SNAPSHOT_BUDGET_ENV, snapshotBudgetFromEnv } from './snapshot-budget.js';
+
+export interface CoreStats {
+  frameCache: { entries: number; capacity: number; hits: number; misses: number; evictions: number; updates: number; hitRate: number };
+  dictionary: { strings: number; stringBytes: number; frames: number; stacks: number; labelSets: number };
+  period: { samples: number };
+  live: { entries: number; owners: number; stacks: number; tracked: number; conflicts: number; unmatchedFrees: number; emptyStacksIgnored: number; pending: number; pendingDropped: number };
+  pool: { idle: number; out: number; created: number; discarded: number; denied: number };
+  drops: { noMemory: number; abandonedCaptures: number; staleKeys: number; truncatedStacks: number };
+  memoryBytes: number;
+  arenaBytes: number;
+  resets: number;
+}
+
+export interface SnapshotResult {
+  bytes: Uint8Array;
+  /** Addresses in the snapshot whose stack was replaced by the `[live-alloc cleared]` frame. */
+  clearedAddresses: number;
+  /** Owners left out entirely because even fully cleared they did not fit. */
+  droppedOwners: number;
+  /** Distinct stacks replaced by the cleared frame. */
+  droppedStacks: number;
+}
+
+export interface CoreHooks {
+  /** Debug build only: called at every interruption point inside a mutation. */
+  onCheckpoint?: (id: number) => void;
+}
+
+const FRAME_RECORD_HEAD = 28;
+const KEY_ONLY = 0xffffffff;
+const BUFFER_HEADER = 16;
+const TWO32 = 0x100000000;
+const encoder = new TextEncoder();
+
+/** Splits a 64-bit key or address (bigint, or a non-negative safe integer) into u32 halves. */
+export function split64(v: bigint | number): [number, number] {
+  if (typeof v === 'bigint') {
+    if (v < 0n || v >= 1n << 64n) throw new RangeError(`wasmprof core: ${v} is not an unsigned 64-bit value`);
+    return [Number(v & 0xffffffffn), Number(v >> 32n)];
+  }
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`wasmprof core: ${v} is not a non-negative safe integer`);
+  return [v % TWO32 >>> 0, Math.floor(v / TWO32)];
+}
+
+export class Core {
+  private readonly ex: CoreExports;
+  readonly options: ResolvedCoreOptions;
+  private u8: Uint8Array;
+
+  private constructor(readonly module: WebAssembly.Module, instance: WebAssembly.Instance, options: ResolvedCoreOptions) {
+    this.ex = instance.exports as unknown as CoreExports;
+    this.options = options;
+    this.u8 = new Uint8Array(this.ex.memory.buffer);
+  }
+
+  /** Compiles (once per source) and instantiates a configured core. */
+  static async create(options?: CoreOptions, source?: CoreSource): Promise<Core> {
+    return Core.instantiate(await compileCore(source), options);
+  }
+
+  /** A new configured core from an already compiled module (synchronous, ~20 µs). */
+  static instantiate(module: WebAssembly.Module, options?: CoreOptions, hooks?: CoreHooks): Core {
+    const resolved = resolveCoreOptions(options);
+    const core = new Core(module, new WebAssembly.Instance(module, Core.imports(module, hooks)), resolved);
+    const o = resolved;
+    const rc = core.ex.configure(o.frameCacheCapacity, o.poolIdleMax, o.bufferBytes, memoryPages(o.maxMemoryBytes), o.maxBuffers,
+      o.maxStackDepth, o.profileChildren ? 1 : 0, o.pid >>> 0, o.seed % TWO32 >>> 0, Math.floor(o.seed / TWO32) >>> 0, o.allocationSampleBytes);
+    core.check(rc, 'configure');
+    return core;
+  }
+
+  /**
+   * A core running on a byte copy of another core's memory, as a forked child would see it.
+   * The copy may have been taken in the middle of a mutation: call postforkChild() before
+   * anything else. (Tests and embedders that continue after fork use this.)
+   */
+  static fromMemory(module: WebAssembly.Module, bytes: Uint8Array, options: ResolvedCoreOptions, hooks?: CoreHooks): Core {
+    const instance = new WebAssembly.Instance(module, Core.imports(module, hooks));
+    const mem = (instance.exports as unknown as CoreExports).memory;
+    const pages = Math.ceil(bytes.byteLength / 65536) - mem.buffer.byteLength / 65536;
+    if (pages > 0) mem.grow(pages);
+    new Uint8Array(mem.buffer).set(bytes);
+    return new Core(module, instance, options);
+  }
+
+  private static imports(module: WebAssembly.Module, hooks?: CoreHooks): WebAssembly.Imports {
+    const wanted = WebAssembly.Module.imports(module);
+    if (wanted.length === 0) return {};
+    const cb = hooks?.onCheckpoint;
+    return { env: { checkpoint: (id: number) => { if (cb) cb(id); } } };
+  }
+
+  // --- plumbing ---
+  private bytes(): Uint8Array {
+    if (this.u8.buffer !== this.ex.memory.buffer) this.u8 = new Uint8Array(this.ex.memory.buffer);
+    return this.u8;
+  }
+
+  private check(rc: number, op: string): number {
+    if (rc >= 0) return rc;
+    const code = -rc;
+    throw new CoreError(code, describeCoreError(op, code, this.ex.lastErrorDetail() >>> 0, this.ex.lastErrorDetail2() >>> 0));
+  }
+
+  /**
+   * Stages strings as UTF-8 in the core's staging region and calls fn with their (ptr, len)
+   * pairs. ASCII (nearly every JavaScript identifier and path) is copied by hand, which is
+   * several times faster than TextEncoder for short strings.
+   */
+  private withStrings<T>(strings: string[], fn: (spans: number[]) => T): T {
+    let bound = 0;
+    for (const s of strings) bound += s.length * 3;
+    const ptr = this.ex.stagingBuffer(bound);
+    if (ptr === 0) throw new CoreError(1, `wasmprof core: no memory to stage ${bound} bytes of strings`);
+    const mem = this.bytes();
+    let at = ptr;
+    const spans: number[] = [];
+    for (const s of strings) {
+      const start = at;
+      let ascii = true;
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) { ascii = false; break; }
+        mem[at++] = c;
+      }
+      if (!ascii) at = start + encoder.encodeInto(s, mem.subarray(start, ptr + bound)).written;
+      spans.push(start, at - start);
+    }
+    return fn(spans);
+  }
+
+  // --- lifecycle ---
+  /** Empties every structure in O(1) (the configuration stays). */
+  reset(): void { this.ex.reset(); }
+  /** Ends the period: clears the sample aggregation only. O(1). */
+  periodReset(): void { this.ex.periodReset(); }
+  /** Returns false if sampling already ran (a second sampler is never started). */
+  startSampling(): boolean { return this.check(this.ex.samplingStart(), 'startSampling') === 1; }
+  stopSampling(): void { this.ex.samplingStop(); }
+  failSampling(code: number): void { this.ex.samplingFail(code >>> 0); }
+  get samplerState(): number { return this.ex.stat(Stat.state); }
+  get pid(): number { return this.ex.stat(Stat.pid); }
+  get wasRunningAtFork(): boolean { return this.ex.stat(Stat.wasRunningAtFork) === 1; }
+  get samplerStarts(): number { return this.ex.stat(Stat.samplerStarts); }
+  get lastError(): number { return this.ex.lastError(); }
+  prefork(): void { this.ex.prefork(); }
+  /** True when sampling runs after the fork (it never starts a second sampler). */
+  postforkParent(): boolean { return this.ex.postforkParent() === 1; }
+  /** Resets in O(1) for the child; true when sampling resumes in it. */
+  postforkChild(pid: number, tid = 0): boolean { return this.ex.postforkChild(pid >>> 0, tid >>> 0) === 1; }
+  registerThread(tid: number): void { this.check(this.ex.threadRegister(tid >>> 0), 'registerThread'); }
+  unregisterThread(tid: number): boolean { return this.ex.threadUnregister(tid >>> 0) === 1; }
+  threads(): number[] {
+    const n = this.ex.stat(Stat.threads);
+    return Array.from({ length: n }, (_, i) => this.ex.threadAt(i));
+  }
+
+  // --- dictionary ---
+  internString(s: string): number {
+    return this.withStrings([s], ([p, n]) => this.check(this.ex.stringIntern(p, n), 'internString'));
+  }
+
+  /** Frame id cached for a key (and the entry becomes most recent), or -1 on a miss. */
+  lookupFrame(keyLo: number, keyHi: number): number { return this.ex.lruLookup(keyLo >>> 0, keyHi >>> 0) - 1; }
+  /** Like lookupFrame but changes nothing. */
+  peekFrame(keyLo: number, keyHi: number): number { return this.ex.lruPeek(keyLo >>> 0, keyHi >>> 0) - 1; }
+
+  /**
+   * Looks up many keys in one call (each hit becomes most recent, as with lookupFrame).
+   * `keys` holds (lo, hi) pairs; returns frame ids, -1 for misses.
+   */
+  lookupFrames(keys: Uint32Array): Int32Array {
+    const n = keys.length >>> 1;
+    const ptr = this.ex.stagingBuffer(n * 8);
+    if (ptr === 0) throw new CoreError(1, 'wasmprof core: no memory for a batch lookup');
+    new Uint32Array(this.ex.memory.buffer, ptr, n * 2).set(keys.subarray(0, n * 2));
+    this.ex.lruLookupBatch(ptr, n);
+    const words = new Uint32Array(this.ex.memory.buffer, ptr, n * 2);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = words[i * 2] - 1;
+    return out;
+  }
+
+  /** Interns a frame and caches key -> frame. Returns the frame id (valid until reset). */
+  storeFrame(keyLo: number, keyHi: number, f: FrameInfo): number {
+    return this.withStrings([f.name, f.file, f.mapping], ([np, nl, fp, fl, mp, ml]) =>
+      this.check(this.ex.frameStore(keyLo >>> 0, keyHi >>> 0, np, nl, fp, fl, mp, ml, f.line | 0, f.column | 0), 'storeFrame'));
+  }
+
+  /** Interns a frame without caching a key. */
+  internFrame(f: FrameInfo): number {
+    const name = this.internString(f.name), file = this.internString(f.file), mapping = this.internString(f.mapping);
+    return this.check(this.ex.frameIntern(name, file, mapping, f.line | 0, f.column | 0), 'internFrame');
+  }
+
+  /** Caches key -> an existing frame id. */
+  cacheFrame(keyLo: number, keyHi: number, frame: number): void { this.check(this.ex.lruStore(keyLo >>> 0, keyHi >>> 0, frame), 'cacheFrame'); }
+
+  /** Cached keys from most to least recently used, as [lo, hi] pairs. */
+  cachedKeys(): Array<[number, number]> {
+    const n = this.ex.stat(Stat.lruSize);
+    const ptr = this.ex.stagingBuffer(n * 8);
+    if (ptr === 0) throw new CoreError(1, 'wasmprof core: no memory to list the cached keys');
+    const got = this.ex.lruKeys(ptr, n);
+    const w = new Uint32Array(this.ex.memory.buffer, ptr, got * 2);
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < got; i++) out.push([w[i * 2], w[i * 2 + 1]]);
+    return out;
+  }
+
+  /** Stack handle of parent + frame (parent 0 = root). Handles are > 0. */
+  pushStack(parent: number, frame: number): number { return this.check(this.ex.stackPush(parent >>> 0, frame >>> 0), 'pushStack'); }
+
+  /** Stack handle for frame ids given leaf first (pprof order). */
+  internStack(leafFirst: readonly number[]): number {
+    let h = 0;
+    for (let i = leafFirst.length - 1; i >= 0; i--) h = this.pushStack(h, leafFirst[i]);
+    return h;
+  }
+
+  /** Label-set handle for a set of string labels (0 for none). Keys are sorted for a canonical set. */
+  internLabels(labels: Readonly<Record<string, string>>): number {
+    let h = 0;
+    for (const k of Object.keys(labels).sort()) {
+      h = this.check(this.ex.labelPush(h, this.internString(k), this.internString(String(labels[k]))), 'internLabels');
+    }
+    return h;
+  }
+
+  // --- samples ---
+  addSample(kind: number, stack: number, labels: number, v0: number, v1 = 0, v2 = 0, v3 = 0): void {
+    this.check(this.ex.sampleAdd(kind >>> 0, stack >>> 0, labels >>> 0, v0, v1, v2, v3), 'addSample');
+  }
+
+  /**
+   * Adds many samples of one kind in one call: stacks[i] and labels[i] get values v0[i], v1[i].
+   * All or nothing is not promised: on a bad record the earlier ones stay added.
+   */
+  addSamples(kind: number, stacks: Uint32Array, labels: Uint32Array, v0: Float64Array, v1: Float64Array): void {
+    const n = stacks.length;
+    if (labels.length !== n || v0.length !== n || v1.length !== n) throw new RangeError('wasmprof core: addSamples arrays differ in length');
+    const ptr = this.ex.stagingBuffer(n * 24);
+    if (ptr === 0) throw new CoreError(1, 'wasmprof core: no memory for a batch of samples');
+    // Records are 24 bytes: stack u32, labels u32, v0 f64, v1 f64 (the staging region is 8-aligned).
+    const u32 = new Uint32Array(this.ex.memory.buffer, ptr, n * 6);
+    const f64 = new Float64Array(this.ex.memory.buffer, ptr, n * 3);
+    for (let i = 0; i < n; i++) {
+      u32[i * 6] = stacks[i];
+      u32[i * 6 + 1] = labels[i];
+      f64[i * 3 + 1] = v0[i];
+      f64[i * 3 + 2] = v1[i];
+    }
+    this.check(this.ex.sampleAddBatch(kind >>> 0, ptr, n), 'addSamples');
+  }
+
+  /** A private scratch buffer for one stack capture (DESIGN §3). */
+  beginCapture(): CaptureBuffer | undefined {
+    const buf = this.ex.bufferAcquire();
+    return buf === 0 ? undefined : new CaptureBuffer(this, this.ex, buf, () => this.bytes());
+  }
+
+  // --- live-allocation map ---
+  /** Returns true if tracked, false if ignored (empty stack: stack handle 0). */
+  trackAlloc(owner: number, address: bigint | number, size: number, stack: number, time = 0): boolean {
+    const [lo, hi] = split64(address);
+    return this.check(this.ex.liveAlloc(owner >>> 0, lo, hi, size, stack >>> 0, time), 'trackAlloc') === 1;
+  }
+  /** Returns false for a free of an unknown address (counted as unmatched, never an error). */
+  trackFree(owner: number, address: bigint | number): boolean {
+    const [lo, hi] = split64(address);
+    return this.check(this.ex.liveFree(owner >>> 0, lo, hi), 'trackFree') === 1;
+  }
+  /** One allocator event (realloc/mremap = free(old) then alloc(new)). */
+  liveEvent(kind: LiveEventKind, owner: number, oldAddress: bigint | number, address: bigint | number, size: number, stack: number, time = 0): number {
+    const [ol, oh] = split64(oldAddress);
+    const [lo, hi] = split64(address);
+    return this.check(this.ex.liveEvent(kind, owner >>> 0, ol, oh, lo, hi, size, stack >>> 0, time), 'liveEvent');
+  }
+  /** While an export is open, events are deferred; closing applies frees first, then allocations. */
+  beginLiveExport(): void { this.ex.liveExportBegin(); }
+  endLiveExport(): void { this.ex.liveExportEnd(); }
+  clearOwner(owner: number): number { return this.ex.liveClearOwner(owner >>> 0); }
+  /** Tracked counter minus live-map size; 0 when consistent. */
+  liveMismatch(): number { return this.ex.liveMismatch(); }
+  /** True when the allocation should be sampled (byte-weighted, exponential intervals). */
+  sampleAllocation(size: number): boolean { return this.ex.samplerSample(size) === 1; }
+
+  // --- snapshot ---
+  /** Exact encoded size of a snapshot under `budget` (what encodeSnapshot would produce). */
+  measureSnapshot(budget?: number): number {
+    return this.check(this.ex.snapshotMeasure(snapshotBudget(budget, readEnv(SNAPSHOT_BUDGET_ENV))), 'measureSnapshot');
+  }
+  /** Encodes the live map under a byte budget (option, else WASMPROF_LIVE_SNAPSHOT_MAX_BYTES, else 4 MiB). */
+  encodeSnapshot(budget?: number): SnapshotResult {
+    const b = snapshotBudget(budget, readEnv(SNAPSHOT_BUDGET_ENV));
+    const len = this.check(this.ex.snapshotEncode(b), 'encodeSnapshot');
+    const ptr = this.ex.snapshotOutput();
+    return {
+      bytes: this.bytes().slice(ptr, ptr + len),
+      clearedAddresses: this.ex.stat(Stat.snapshotCleared),
+      droppedOwners: this.ex.stat(Stat.snapshotDroppedOwners),
+      droppedStacks: this.ex.stat(Stat.snapshotDroppedStacks),
+    };
+  }
+  /** Adds a snapshot's allocations to the live map. All or nothing: on error nothing changed. */
+  restoreSnapshot(bytes: Uint8Array): number {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('wasmprof core: restoreSnapshot needs a Uint8Array');
+    const ptr = this.ex.snapshotInput(bytes.byteLength);
+    if (ptr === 0) throw new CoreError(1, `wasmprof core: restoreSnapshot: no memory for ${bytes.byteLength} input bytes`);
+    this.bytes().set(bytes, ptr);
+    return this.check(this.ex.snapshotRestore(bytes.byteLength), 'restoreSnapshot');
+  }
+
+  // --- reading out ---
+  tables(): CoreTables { return new CoreTables(this.ex); }
+
+  stats(): CoreStats {
+    const s = (id: number) => this.ex.stat(id);
+    const hits = s(Stat.lruHits), misses = s(Stat.lruMisses);
+    return {
+      frameCache: { entries: s(Stat.lruSize), capacity: s(Stat.lruCapacity), hits, misses, evictions: s(Stat.lruEvictions), updates: s(Stat.lruUpdates), hitRate: hits + misses === 0 ? 0 : hits / (hits + misses) },
+      dictionary: { strings: s(Stat.strings), stringBytes: s(Stat.stringBytes), frames: s(Stat.frames), stacks: s(Stat.stacks), labelSets: s(Stat.labelSets) },
+      period: { samples: s(Stat.samples) },
+      live: { entries: s(Stat.liveEntries), owners: s(Stat.owners), stacks: s(Stat.liveStacks), tracked: s(Stat.liveTracked), conflicts: s(Stat.liveConflicts), unmatchedFrees: s(Stat.liveUnmatchedFrees), emptyStacksIgnored: s(Stat.liveEmptyStacks), pending: s(Stat.livePending), pendingDropped: s(Stat.livePendingDropped) },
+      pool: { idle: s(Stat.poolIdle), out: s(Stat.poolOut), created: s(Stat.poolCreated), discarded: s(Stat.poolDiscarded), denied: s(Stat.poolDenied) },
+      drops: { noMemory: s(Stat.dropNoMemory), abandonedCaptures: s(Stat.dropAbandoned), staleKeys: s(Stat.dropStaleKey), truncatedStacks: s(Stat.dropTooDeep) },
+      memoryBytes: this.ex.memory.buffer.byteLength,
+      arenaBytes: s(Stat.arenaEnd) - s(Stat.arenaBase),
+      resets: s(Stat.resets),
+    };
+  }
+
+  get memoryBytes(): number { return this.ex.memory.buffer.byteLength; }
+  /** A byte copy of the core's whole memory (what a fork would hand a child). */
+  memoryCopy(): Uint8Array { return new Uint8Array(this.ex.memory.buffer).slice(); }
+  /** Low-level exports, for tests and benchmarks. */
+  get raw(): CoreExports { return this.ex; }
+}
+
+/**
+ * One stack capture in a private scratch buffer. Frames are written leaf first; nothing shared
+ * changes until commit(), which inserts the whole stack in one core call (or nothing, if
+ * sampling stopped meanwhile). Always end a capture with commit() or abandon().
+ */
+export class CaptureBuffer {
+  private at: number;
+  private readonly end: number;
+  private records = 0;
+  private done = false;
+
+  constructor(private readonly core: Core, private readonly ex: CoreExports, readonly buffer: number, private readonly mem: () => Uint8Array) {
+    this.at = buffer + BUFFER_HEADER;
+    this.end = this.at + ex.bufferCapacity(buffer);
+  }
+
+  get frames(): number { return this.records; }
+
+  /**
+   * Adds a frame. If the cache holds the key (peeked, nothing changes) only the key is written;
+   * otherwise `info()` is asked for the strings. Returns false when the buffer is full.
+   */
+  push(keyLo: number, keyHi: number, info: () => FrameInfo): boolean {
+    if (this.done) throw new Error('wasmprof core: capture already ended');
+    if (this.at + FRAME_RECORD_HEAD > this.end) return false;
+    const dv = new DataView(this.mem().buffer);
+    const p = this.at;
+    dv.setUint32(p, keyLo >>> 0, true);
+    dv.setUint32(p + 4, keyHi >>> 0, true);
+    if (this.core.peekFrame(keyLo, keyHi) >= 0) {
+      dv.setInt32(p + 8, 0, true); dv.setInt32(p + 12, 0, true);
+      dv.setUint32(p + 16, KEY_ONLY, true); dv.setUint32(p + 20, 0, true); dv.setUint32(p + 24, 0, true);
+      this.at += FRAME_RECORD_HEAD;
+      this.records++;
+      return true;
+    }
+    // info() may call out (and start another capture): it writes into its own buffer.
+    const f = info();
+    const mem = this.mem();
+    const view = new DataView(mem.buffer);
+    let q = p + FRAME_RECORD_HEAD;
+    const lens: number[] = [];
+    for (const s of [f.name, f.file, f.mapping]) {
+      const { read, written } = encoder.encodeInto(s, mem.subarray(q, this.end));
+      if (read !== s.length) return false;
+      lens.push(written);
+      q += written;
+    }
+    view.setInt32(p + 8, f.line | 0, true); view.setInt32(p + 12, f.column | 0, true);
+    view.setUint32(p + 16, lens[0], true); view.setUint32(p + 20, lens[1], true); view.setUint32(p + 24, lens[2], true);
+    this.at = (q + 3) & ~3;
+    this.records++;
+    return true;
+  }
+
+  /** Inserts the stack and adds values to (kind, stack, labels). Returns the stack handle, or 0
+   *  when the capture was void because sampling stopped while it was in flight. */
+  commit(kind: number, labels: number, v0: number, v1 = 0, v2 = 0, v3 = 0): number {
+    if (this.done) throw new Error('wasmprof core: capture already ended');
+    this.done = true;
+    const used = Math.min(this.at, this.end) - (this.buffer + BUFFER_HEADER);
+    const rc = this.ex.captureCommit(this.buffer, this.records, used, kind >>> 0, labels >>> 0, v0, v1, v2, v3);
+    if (rc < 0) {
+      const code = -rc;
+      throw new CoreError(code, describeCoreError('commit', code, this.ex.lastErrorDetail() >>> 0, this.ex.lastErrorDetail2() >>> 0));
+    }
+    return rc;
+  }
+
+  /** Ends the capture without inserting anything. */
+  abandon(): void {
+    if (this.done) return;
+    this.done = true;
+    this.ex.bufferRelease(this.buffer);
+  }
+}
