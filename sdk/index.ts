@@ -7,7 +7,8 @@
 //   await profiler.stop();
 //
 // Every option can also be set through a WASMPROF_* environment variable: docs/configuration.md.
-export { start, type Profiler, type ProfilerOptions, type PeriodResult, type PeriodStats } from './profiler/profiler.js';
+export { start } from './profiler/start.js';
+export type { Profiler, ProfilerOptions, PeriodResult, PeriodStats } from './profiler/types.js';
 export { WasmprofOptionError, resolveOptions, PROFILE_TYPES, ENV, DEFAULTS, LIMITS } from './profiler/options.js';
 export type { ProfileType, StartOptions, ResolvedOptions, StaticLabels, SourceChoice } from './profiler/options.js';
 export type { Labels } from './sources/labels.js';

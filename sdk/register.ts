@@ -19,7 +19,8 @@
 import { isMainThread } from 'node:worker_threads';
 import { WasmprofOptionError } from './profiler/options.js';
 import { ExporterConfigError } from './export/index.js';
-import { startProfiler, type ProfilerImpl } from './profiler/profiler.js';
+import type { ProfilerImpl } from './profiler/profiler.js';
+import { startProfiler } from './profiler/start.js';
 
 export const DEFAULT_OUTPUT_DIR = 'wasmprof-profiles';
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;

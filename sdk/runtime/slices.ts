@@ -1,6 +1,7 @@
 // Cooperative time slicing: the work that ends a period (feeding the core, building pprof) runs as
 // generators that yield when their slice has used its time budget; the profiler resumes them in
-// the next turn of the event loop (async path) or straight away (synchronous exit path). That
+// the next turn of the event loop (sdk/profiler/period-run.ts) or straight away (runNow, and the
+// synchronous exit path). That
 // keeps every stall of the application's event loop short whatever the size of the period.
 
 export class TimeSlicer {
@@ -38,19 +39,8 @@ export class TimeSlicer {
   }
 }
 
-export type Steps<T> = Generator<void, T, void>;
-
-/** Runs steps to the end, one slice per turn of the event loop. `stop()` true abandons the run. */
-export async function runSliced<T>(steps: Steps<T>, slicer: TimeSlicer, stop: () => boolean = () => false): Promise<T | undefined> {
-  for (;;) {
-    slicer.restart();
-    const r = steps.next();
-    slicer.ended();
-    if (r.done) return r.value;
-    await new Promise<void>((ok) => setImmediate(ok));
-    if (stop()) return undefined;
-  }
-}
+/** A time-sliced computation: yields at slice boundaries; whatever a runner sends back is ignored. */
+export type Steps<T> = Generator<void, T, unknown>;
 
 /** Runs steps to the end now. */
 export function runNow<T>(steps: Steps<T>): T {

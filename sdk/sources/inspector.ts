@@ -9,12 +9,14 @@
 //     duration, typically a few ms; V8 serialises the whole profile to JSON during the stop);
 //   * the stop serialises and parses the period's profile on this thread, which stalls the event
 //     loop (tens of ms for a large program; the native bridge avoids this).
-// An in-thread session answers synchronously, which is what stopSync() relies on to write the
-// last period from a process 'exit' handler.
+// Each operation is written once, as a generator of protocol commands; a session runs it either
+// at once (Node: an in-thread session answers before post() returns, which is what the exit path
+// needs) or command by command as the answers come (Deno answers in a later turn of the loop, so
+// there the sources have no `sync` side and a profiler must be stopped with `await stop()`).
 import { Session } from 'node:inspector';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from './types.js';
+import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile, SyncCpuSource, SyncHeapSource } from './types.js';
 
 type Params = Record<string, unknown>;
 
@@ -38,220 +40,198 @@ function fullGc(): void {
   }
 }
 
-class SyncSession {
+/** One protocol command: method and parameters. */
+type Command = [method: string, params?: Params];
+/** An operation: yields commands, receives each one's answer, returns its result. */
+type Operation<T> = Generator<Command, T, unknown>;
+
+/** An in-thread inspector session that runs operations now (Node) or as answers arrive (Deno). */
+export class InspectorSession {
   private session: Session | undefined = new Session();
+  /** Throws when the runtime refuses the inspector (Deno without --allow-sys). */
   constructor() { this.session!.connect(); }
 
-  /** Posts a command; an in-thread session answers before post() returns. */
-  post<T>(method: string, params?: Params): T {
-    const s = this.session;
-    if (!s) throw new Error(`wasmprof: inspector session closed (${method})`);
-    let done = false, result: T | undefined, error: Error | null = null;
-    s.post(method, params ?? {}, (err, res) => { done = true; error = err; result = res as T; });
-    if (!done) throw new Error(`wasmprof: inspector did not answer ${method} synchronously`);
-    if (error) throw new Error(`wasmprof: inspector ${method} failed: ${(error as Error).message}`);
-    return result as T;
+  /** Runs `op` to the end before returning; throws if the runtime answers later. */
+  runNow<T>(op: Operation<T>): T {
+    let step = op.next();
+    while (!step.done) {
+      const [method, params] = step.value;
+      let answered = false, error: Error | null = null, result: unknown;
+      this.send(method, params, (err, res) => { answered = true; error = err; result = res; });
+      if (!answered) error = new Error(`wasmprof: inspector did not answer ${method} synchronously`);
+      step = error ? op.throw(error) : op.next(result);
+    }
+    return step.value;
+  }
+
+  /** Runs `op`, waiting for each answer. */
+  async run<T>(op: Operation<T>): Promise<T> {
+    let step = op.next();
+    while (!step.done) {
+      const [method, params] = step.value;
+      let error: Error | null = null, result: unknown;
+      await new Promise<void>((done) => this.send(method, params, (err, res) => { error = err; result = res; done(); }));
+      step = error ? op.throw(error) : op.next(result);
+    }
+    return step.value;
+  }
+
+  /** One command, answered whenever the runtime answers. */
+  post<T>(method: string, params?: Params): Promise<T> {
+    return this.run((function* (): Operation<T> { return (yield [method, params]) as T; })());
   }
 
   close(): void {
     try { this.session?.disconnect(); } catch { /* already gone */ }
     this.session = undefined;
   }
+
+  private send(method: string, params: Params | undefined, answer: (err: Error | null, res: unknown) => void): void {
+    const s = this.session;
+    if (!s) { answer(new Error(`wasmprof: inspector session closed (${method})`), undefined); return; }
+    s.post(method, params ?? {}, (err, res) => answer(err ? new Error(`wasmprof: inspector ${method} failed: ${err.message}`) : null, res));
+  }
 }
 
-export class InspectorCpuSource implements CpuSource {
-  readonly kind = 'inspector' as const;
-  private session: SyncSession | undefined;
-  private running = false;
-
-  async start(intervalMicros: number): Promise<void> { this.startSync(intervalMicros); }
-
-  startSync(intervalMicros: number): void {
-    if (this.running) throw new Error('wasmprof: the CPU profile is already running');
-    this.session = new SyncSession();
-    // The profiler the inspector creates learns existing code by walking functions, which misses
-    // on-stack-replacement code: a hot loop compiled that way before now (say, under an earlier
-    // profile) would be charged to its caller. A full GC first drops that code and V8 recompiles
-    // it under the profiler's logging — what the native bridge does at its start, too.
-    fullGc();
-    this.session.post('Profiler.enable');
-    this.session.post('Profiler.setSamplingInterval', { interval: Math.max(1, Math.round(intervalMicros)) });
-    this.session.post('Profiler.start');
-    this.running = true;
-  }
-
-  async rotate(): Promise<RawCpuProfile> { return this.rotateSync(); }
-
-  /** Stop, then start again (see the note at the top: one session cannot overlap two profiles). */
-  rotateSync(): RawCpuProfile {
-    const s = this.need();
-    const { profile } = s.post<{ profile: RawCpuProfile }>('Profiler.stop');
-    s.post('Profiler.start');
-    return normalize(profile);
-  }
-
-  async stop(): Promise<RawCpuProfile> { return this.stopSync(); }
-
-  stopSync(): RawCpuProfile {
-    const s = this.need();
-    try {
-      const { profile } = s.post<{ profile: RawCpuProfile }>('Profiler.stop');
-      try { s.post('Profiler.disable'); } catch { /* best effort */ }
-      return normalize(profile);
-    } finally {
-      s.close();
-      this.session = undefined;
-      this.running = false;
-    }
-  }
-
-  private need(): SyncSession {
-    if (!this.session || !this.running) throw new Error('wasmprof: the CPU profile is not running');
-    return this.session;
-  }
+/** The session's answers come in the same call in Node, later in Deno. */
+function answersNow(): boolean {
+  return typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
 }
 
 function normalize(p: RawCpuProfile): RawCpuProfile {
   return { nodes: p.nodes, startTime: p.startTime, endTime: p.endTime, samples: p.samples ?? [], timeDeltas: p.timeDeltas ?? [] };
 }
 
-export class InspectorHeapSource implements HeapSource {
+export class InspectorCpuSource implements CpuSource {
   readonly kind = 'inspector' as const;
-  private session: SyncSession | undefined;
+  readonly sync: SyncCpuSource | undefined;
+  private session: InspectorSession | undefined;
 
-  async start(intervalBytes: number, _stackDepth: number): Promise<void> { this.startSync(intervalBytes); }
-
-  /** The inspector protocol has no stack-depth parameter (V8 keeps 128 frames). */
-  startSync(intervalBytes: number): void {
-    if (this.session) throw new Error('wasmprof: the heap profile is already running');
-    this.session = new SyncSession();
-    this.session.post('HeapProfiler.enable');
-    this.session.post('HeapProfiler.startSampling', { samplingInterval: intervalBytes });
+  constructor(now: boolean = answersNow()) {
+    this.sync = now ? { rotate: () => this.need().runNow(this.rotateOp()), stop: () => this.need().runNow(this.stopOp()) } : undefined;
   }
-
-  async profile(): Promise<RawHeapProfile> { return this.profileSync(); }
-
-  profileSync(): RawHeapProfile {
-    if (!this.session) throw new Error('wasmprof: the heap profile is not running');
-    return this.session.post<{ profile: RawHeapProfile }>('HeapProfiler.getSamplingProfile').profile;
-  }
-
-  async stop(): Promise<void> { this.stopSync(); }
-
-  stopSync(): void {
-    const s = this.session;
-    if (!s) return;
-    try {
-      s.post('HeapProfiler.stopSampling');
-      s.post('HeapProfiler.disable');
-    } catch { /* best effort */ } finally {
-      s.close();
-      this.session = undefined;
-    }
-  }
-}
-
-// --- Deno ---
-// Deno's node:inspector answers in a later turn of the event loop, so the Deno sources below are
-// asynchronous only: they have no rotateSync/stopSync, and a profiler using them cannot write its
-// last period from a process 'exit' handler (stop() it instead). Rotation is stop, then start, as
-// above, with the gap of one round trip in between.
-
-/** An in-thread inspector session whose answers may come asynchronously (Deno). */
-export class AsyncSession {
-  private session: Session | undefined = new Session();
-  /** Throws when the runtime refuses the inspector (Deno without --allow-sys). */
-  constructor() { this.session!.connect(); }
-
-  post<T>(method: string, params?: Params): Promise<T> {
-    const s = this.session;
-    if (!s) return Promise.reject(new Error(`wasmprof: inspector session closed (${method})`));
-    return new Promise<T>((resolve, reject) => {
-      s.post(method, params ?? {}, (err, res) => {
-        if (err) reject(new Error(`wasmprof: inspector ${method} failed: ${err.message}`));
-        else resolve(res as T);
-      });
-    });
-  }
-
-  close(): void {
-    try { this.session?.disconnect(); } catch { /* already gone */ }
-    this.session = undefined;
-  }
-}
-
-export class AsyncInspectorCpuSource implements CpuSource {
-  readonly kind = 'inspector' as const;
-  private session: AsyncSession | undefined;
 
   async start(intervalMicros: number): Promise<void> {
     if (this.session) throw new Error('wasmprof: the CPU profile is already running');
-    const s = new AsyncSession();
+    const s = new InspectorSession();
     this.session = s;
-    await s.post('Profiler.enable');
-    await s.post('Profiler.setSamplingInterval', { interval: Math.max(1, Math.round(intervalMicros)) });
-    await s.post('Profiler.start');
-  }
-
-  async rotate(): Promise<RawCpuProfile> {
-    const s = this.need();
-    const { profile } = await s.post<{ profile: RawCpuProfile }>('Profiler.stop');
-    await s.post('Profiler.start');
-    return normalize(profile);
-  }
-
-  async stop(): Promise<RawCpuProfile> {
-    const s = this.need();
-    this.session = undefined;
+    // The profiler the inspector creates learns existing code by walking functions, which misses
+    // on-stack-replacement code: a hot loop compiled that way before now (say, under an earlier
+    // profile) would be charged to its caller. A full GC first drops that code and V8 recompiles
+    // it under the profiler's logging — what the native bridge does at its start, too.
+    fullGc();
+    const interval = Math.max(1, Math.round(intervalMicros));
+    const op = (function* (): Operation<void> {
+      yield ['Profiler.enable'];
+      yield ['Profiler.setSamplingInterval', { interval }];
+      yield ['Profiler.start'];
+    })();
     try {
-      const { profile } = await s.post<{ profile: RawCpuProfile }>('Profiler.stop');
-      await s.post('Profiler.disable').catch(() => undefined);
-      return normalize(profile);
-    } finally {
+      if (this.sync) s.runNow(op); else await s.run(op);
+    } catch (err) {
+      this.session = undefined;
       s.close();
+      throw err;
     }
   }
 
-  private need(): AsyncSession {
+  async rotate(): Promise<RawCpuProfile> { return this.need().run(this.rotateOp()); }
+  async stop(): Promise<RawCpuProfile> { return this.need().run(this.stopOp()); }
+
+  /** Stop, then start again (see the note at the top: one session cannot overlap two profiles). */
+  private *rotateOp(): Operation<RawCpuProfile> {
+    const { profile } = (yield ['Profiler.stop']) as { profile: RawCpuProfile };
+    yield ['Profiler.start'];
+    return normalize(profile);
+  }
+
+  private *stopOp(): Operation<RawCpuProfile> {
+    const s = this.session;
+    this.session = undefined;
+    try {
+      const { profile } = (yield ['Profiler.stop']) as { profile: RawCpuProfile };
+      try { yield ['Profiler.disable']; } catch { /* best effort */ }
+      return normalize(profile);
+    } finally {
+      s?.close();
+    }
+  }
+
+  private need(): InspectorSession {
     if (!this.session) throw new Error('wasmprof: the CPU profile is not running');
     return this.session;
   }
 }
 
-export class AsyncInspectorHeapSource implements HeapSource {
+export class InspectorHeapSource implements HeapSource {
   readonly kind = 'inspector' as const;
-  private session: AsyncSession | undefined;
+  readonly sync: SyncHeapSource | undefined;
+  private session: InspectorSession | undefined;
 
+  constructor(now: boolean = answersNow()) {
+    this.sync = now ? { profile: () => this.need().runNow(this.profileOp()), stop: () => { this.session?.runNow(this.stopOp()); } } : undefined;
+  }
+
+  /** The inspector protocol has no stack-depth parameter (V8 keeps 128 frames). */
   async start(intervalBytes: number, _stackDepth: number): Promise<void> {
     if (this.session) throw new Error('wasmprof: the heap profile is already running');
-    const s = new AsyncSession();
+    const s = new InspectorSession();
     this.session = s;
-    await s.post('HeapProfiler.enable');
-    await s.post('HeapProfiler.startSampling', { samplingInterval: intervalBytes });
-  }
-
-  async profile(): Promise<RawHeapProfile> {
-    if (!this.session) throw new Error('wasmprof: the heap profile is not running');
-    return (await this.session.post<{ profile: RawHeapProfile }>('HeapProfiler.getSamplingProfile')).profile;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.session;
-    if (!s) return;
-    this.session = undefined;
+    const op = (function* (): Operation<void> {
+      yield ['HeapProfiler.enable'];
+      yield ['HeapProfiler.startSampling', { samplingInterval: intervalBytes }];
+    })();
     try {
-      await s.post('HeapProfiler.stopSampling');
-      await s.post('HeapProfiler.disable');
-    } catch { /* best effort */ } finally {
+      if (this.sync) s.runNow(op); else await s.run(op);
+    } catch (err) {
+      this.session = undefined;
       s.close();
+      throw err;
     }
   }
+
+  async profile(): Promise<RawHeapProfile> { return this.need().run(this.profileOp()); }
+
+  /** Idempotent: stopping a stopped source does nothing. */
+  async stop(): Promise<void> { await this.session?.run(this.stopOp()); }
+
+  private *profileOp(): Operation<RawHeapProfile> {
+    return ((yield ['HeapProfiler.getSamplingProfile']) as { profile: RawHeapProfile }).profile;
+  }
+
+  private *stopOp(): Operation<void> {
+    const s = this.session;
+    this.session = undefined;
+    try {
+      yield ['HeapProfiler.stopSampling'];
+      yield ['HeapProfiler.disable'];
+    } catch { /* best effort */ } finally {
+      s?.close();
+    }
+  }
+
+  private need(): InspectorSession {
+    if (!this.session) throw new Error('wasmprof: the heap profile is not running');
+    return this.session;
+  }
 }
+
+/** The sources as Deno gets them: the same, answered asynchronously (no `sync` side). */
+export class AsyncInspectorCpuSource extends InspectorCpuSource {
+  constructor() { super(false); }
+}
+export class AsyncInspectorHeapSource extends InspectorHeapSource {
+  constructor() { super(false); }
+}
+/** @deprecated name: the session is one class for both runtimes. */
+export const AsyncSession = InspectorSession;
+export type AsyncSession = InspectorSession;
 
 /** A CPU source that takes no samples: what a profiler gets when the inspector is refused
  *  (Deno without --allow-sys). Its periods are empty; the program runs unprofiled. */
 export class OffCpuSource implements CpuSource {
   readonly kind = 'inspector' as const;
+  readonly sync: SyncCpuSource = { rotate: () => this.empty(), stop: () => this.empty() };
   private startMicros = 0;
   async start(): Promise<void> { this.startMicros = performance.now() * 1000; }
   async rotate(): Promise<RawCpuProfile> { return this.empty(); }
@@ -268,8 +248,10 @@ export class OffCpuSource implements CpuSource {
 /** The heap counterpart of OffCpuSource: no live allocations. */
 export class OffHeapSource implements HeapSource {
   readonly kind = 'inspector' as const;
+  readonly sync: SyncHeapSource = { profile: () => OffHeapSource.emptyProfile(), stop: () => undefined };
   async start(): Promise<void> { /* nothing to start */ }
-  async profile(): Promise<RawHeapProfile> {
+  async profile(): Promise<RawHeapProfile> { return OffHeapSource.emptyProfile(); }
+  private static emptyProfile(): RawHeapProfile {
     return { head: { id: 1, callFrame: { functionName: '(root)', url: '', scriptId: '0', lineNumber: -1, columnNumber: -1 }, selfSize: 0, children: [] }, samples: [] };
   }
   async stop(): Promise<void> { /* nothing to stop */ }

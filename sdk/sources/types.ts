@@ -44,6 +44,14 @@ export interface RawHeapProfile {
   samples?: Array<{ size: number; nodeId: number; ordinal: number }>;
 }
 
+/** What a CPU source can also answer synchronously: every Node source (V8's calls and an
+ *  in-thread inspector session answer at once), not Deno's inspector. The profiler's exit path
+ *  ('exit' handlers cannot wait) and its one period pipeline use it when it is there. */
+export interface SyncCpuSource {
+  rotate(): RawCpuProfile;
+  stop(): RawCpuProfile;
+}
+
 export interface CpuSource {
   readonly kind: 'native' | 'inspector';
   /** Starts sampling every `intervalMicros`. */
@@ -56,6 +64,14 @@ export interface CpuSource {
   rotate(): Promise<RawCpuProfile>;
   /** Stops for good and returns the last period. */
   stop(): Promise<RawCpuProfile>;
+  /** The same rotate/stop answered synchronously; undefined when they must be awaited. */
+  readonly sync: SyncCpuSource | undefined;
+}
+
+/** The heap counterpart of SyncCpuSource. */
+export interface SyncHeapSource {
+  profile(): RawHeapProfile;
+  stop(): void;
 }
 
 export interface HeapSource {
@@ -64,6 +80,8 @@ export interface HeapSource {
   /** The currently live sampled allocations. */
   profile(): Promise<RawHeapProfile>;
   stop(): Promise<void>;
+  /** The same profile/stop answered synchronously; undefined when they must be awaited. */
+  readonly sync: SyncHeapSource | undefined;
 }
 
 /** Which stack source to use: the native V8 bridge when it loads (auto), or one of them only. */

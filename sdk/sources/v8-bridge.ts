@@ -21,6 +21,8 @@ import type {
   RawHeapNode,
   RawHeapProfile,
   RawProfileNode,
+  SyncCpuSource,
+  SyncHeapSource,
 } from './types.js';
 import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot, type BinaryCandidate } from '../runtime/addon-files.js';
 
@@ -362,12 +364,14 @@ class NativeCpu implements NativeCpuSource {
     warmShaping();
   }
 
+  /** V8's calls are synchronous: the promise-returning methods only wrap these. */
+  readonly sync: SyncCpuSource = { rotate: () => this.rotateNow(), stop: () => this.shape(this.addon.cpuStop()) };
+
   async rotate(): Promise<RawCpuProfile> {
-    return this.rotateSync();
+    return this.sync.rotate();
   }
 
-  /** The same, synchronously (V8's calls are synchronous): what a process 'exit' handler needs. */
-  rotateSync(): RawCpuProfile {
+  private rotateNow(): RawCpuProfile {
     const out = this.shape(this.addon.cpuRotate());
     // Deleting V8's copy costs about as much as flattening it: do it in a later turn of the
     // loop so that the two costs are two short stalls, not one long one.
@@ -380,11 +384,7 @@ class NativeCpu implements NativeCpuSource {
   };
 
   async stop(): Promise<RawCpuProfile> {
-    return this.stopSync();
-  }
-
-  stopSync(): RawCpuProfile {
-    return this.shape(this.addon.cpuStop());
+    return this.sync.stop();
   }
 
   private shape(p: NativeCpuPeriod): RawCpuProfile {
@@ -417,19 +417,13 @@ class NativeHeap implements NativeHeapSource {
     this.addon.heapStart(intervalBytes, stackDepth);
   }
 
-  async profile(): Promise<RawHeapProfile> {
-    return this.profileSync();
-  }
+  readonly sync: SyncHeapSource = { profile: () => shapeHeap(this.addon.heapProfile()), stop: () => this.addon.heapStop() };
 
-  profileSync(): RawHeapProfile {
-    return shapeHeap(this.addon.heapProfile());
+  async profile(): Promise<RawHeapProfile> {
+    return this.sync.profile();
   }
 
   async stop(): Promise<void> {
-    this.stopSync();
-  }
-
-  stopSync(): void {
-    this.addon.heapStop();
+    this.sync.stop();
   }
 }

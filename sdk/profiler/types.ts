@@ -1,0 +1,67 @@
+// What the profiler hands to its users: options beyond StartOptions, one finished period, and the
+// Profiler interface that start() resolves to.
+import type { Exporter } from '../export/index.js';
+import type { CpuIngest } from '../ingest/cpu.js';
+import type { HeapIngest } from '../ingest/heap.js';
+import type { Labels } from '../sources/labels.js';
+import type { ResolvedOptions, StartOptions } from './options.js';
+
+export interface ProfilerOptions extends StartOptions {
+  /** Called with every finished period (timer, collect() or stop()). Errors it throws are reported once on stderr. */
+  onPeriod?: (period: PeriodResult) => void | Promise<void>;
+  /** Where every period goes besides onPeriod: an exporter of your own, or by default the one
+   *  WASMPROF_EXPORTER (and its variables) configures, if any. `false` disables the latter. */
+  exporter?: Exporter | false;
+}
+
+export interface PeriodStats {
+  samples: number;
+  idleSamples: number;
+  labelledSamples: number;
+  /** Samples taken after the label transition log overflowed (labelled `wasmprof_labels=unknown`). */
+  unknownLabelSamples: number;
+  wallNanos: number;
+  cpuNanos: number;
+  /** Where the CPU time came from: the source, this thread (/proc or threadCpuUsage), or the whole process. */
+  cpuScope: CpuIngest['cpuScope'];
+  heap: HeapIngest | undefined;
+  labelTransitions: number;
+  labelTransitionsDropped: number;
+  frameCache: { entries: number; capacity: number; hits: number; misses: number; evictions: number; hitRate: number };
+  drops: { noMemory: number; abandonedCaptures: number; staleKeys: number; truncatedStacks: number };
+  /** Milliseconds: stopping/rotating the sources (one stall), waiting for new source maps (async),
+   *  feeding the core and building the pprof objects (time spent in slices, summed), the longest
+   *  of those slices (the stall it caused), encoding + gzip (elapsed; gzip runs off-thread). */
+  timings: { rotateMs: number; sourceMapsMs: number; buildMs: number; maxSliceMs: number; encodeMs: number };
+}
+
+/** One finished period: gzipped pprof per profile type, plus what it covers. */
+export interface PeriodResult {
+  wall?: Uint8Array;
+  cpu?: Uint8Array;
+  heap?: Uint8Array;
+  'native-heap'?: Uint8Array;
+  seq: number;
+  pid: number;
+  threadId: number;
+  start: Date;
+  end: Date;
+  source: 'native' | 'inspector';
+  /** Files written for this period (with outputDir). */
+  files: string[];
+  stats: PeriodStats;
+}
+
+export interface Profiler {
+  readonly source: 'native' | 'inspector';
+  readonly options: Readonly<ResolvedOptions>;
+  /** Ends the current period now and returns its profiles. */
+  collect(): Promise<PeriodResult>;
+  /** Runs fn with these labels on every sample taken while it (and the async work it starts) runs. */
+  runWithLabels<T>(labels: Labels, fn: () => T): T;
+  /** The labels active in the calling context. */
+  currentLabels(): Labels | undefined;
+  /** Ends the last period, stops the sources, and returns the last period. */
+  stop(): Promise<PeriodResult>;
+}
+
