@@ -578,6 +578,7 @@ static void HeapProfile(const FunctionCallbackInfo<Value>& info) {
 
   std::vector<int32_t> ints;  // id, parent index, script id, line, column
   std::vector<double> self_sizes;
+  std::vector<double> self_counts;  // V8's estimate of the live objects allocated at the node
   std::vector<Local<Value>> names;
   std::vector<Local<Value>> urls;
   std::vector<std::pair<v8::AllocationProfile::Node*, int32_t>> stack;
@@ -586,14 +587,18 @@ static void HeapProfile(const FunctionCallbackInfo<Value>& info) {
   while (!stack.empty()) {
     auto [node, parent] = stack.back();
     stack.pop_back();
-    double self = 0;
-    for (const auto& alloc : node->allocations) self += static_cast<double>(alloc.size) * alloc.count;
+    double self = 0, objects = 0;
+    for (const auto& alloc : node->allocations) {
+      self += static_cast<double>(alloc.size) * alloc.count;
+      objects += alloc.count;
+    }
     ints.push_back(static_cast<int32_t>(node->node_id));
     ints.push_back(parent);
     ints.push_back(node->script_id);
     ints.push_back(node->line_number - 1);
     ints.push_back(node->column_number - 1);
     self_sizes.push_back(self);
+    self_counts.push_back(objects);
     names.push_back(node->name.IsEmpty() ? Local<Value>(String::Empty(isolate)) : Local<Value>(node->name));
     urls.push_back(node->script_name.IsEmpty() ? Local<Value>(String::Empty(isolate))
                                                : Local<Value>(node->script_name));
@@ -612,6 +617,7 @@ static void HeapProfile(const FunctionCallbackInfo<Value>& info) {
   Local<Object> out = Object::New(isolate);
   Set(isolate, ctx, out, "nodes", Int32ArrayOf(isolate, ints));
   Set(isolate, ctx, out, "selfSizes", Float64ArrayOf(isolate, self_sizes));
+  Set(isolate, ctx, out, "selfCounts", Float64ArrayOf(isolate, self_counts));
   Set(isolate, ctx, out, "names", Array::New(isolate, names.data(), names.size()));
   Set(isolate, ctx, out, "urls", Array::New(isolate, urls.data(), urls.size()));
   Set(isolate, ctx, out, "samples", Float64ArrayOf(isolate, samples));

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveOptions, WasmprofOptionError, type ProfileType } from '../profiler/options.js';
-import { encodeGzipSync } from '../pprof/build.js';
+import { encodeGzipSync } from '../pprof/gzip.js';
 import { mergeProfiles } from '../pprof/merge.js';
 import { writeFlameGraphHtml } from '../view/index.js';
 import { startNativeHeapRecording, splitNativeHeap, type NativeHeapRecording } from '../native-heap/record.js';

@@ -1,11 +1,14 @@
 // V8's sampling heap profile (the live sampled allocations at the end of a period) → samples in the
 // core, kind KIND_HEAP with values [inuse objects, inuse bytes, 0, 0].
 //
-// V8 already scales each node's selfSize to an estimate of all live bytes allocated there. The
-// object count is estimated the same way from the individual samples: a sampled allocation of
-// `size` bytes stands for 1 / (1 - exp(-size / interval)) allocations (the probability that
-// Poisson sampling with mean `interval` picks it). When a source gives no individual samples
-// the object count is 0.
+// V8 already scales each node's selfSize to an estimate of all live bytes allocated there, and
+// its object count the same way (each sampled allocation of `size` bytes stands for
+// 1 / (1 - exp(-size / interval)) objects): the native bridge hands over that count
+// (RawHeapNode.selfCount), which is what inuse_objects uses — never scaled again.
+// node:inspector reports only sizes, each sample's already multiplied by its count; for objects
+// much smaller than the interval (size * count ≈ interval whatever the size) the count cannot be
+// recovered, so that path estimates it as if each sample's reported size were one allocation:
+// right for large objects, an undercount for small ones (docs/configuration.md says so).
 import type { Core } from '../core/core.js';
 import { ROOT, type FrameInterner } from './frames.js';
 import { runNow, TimeSlicer, type Steps } from '../runtime/slices.js';
@@ -38,7 +41,7 @@ export function ingestHeapProfile(core: Core, frames: FrameInterner, profile: Ra
 export function* ingestHeapSteps(core: Core, frames: FrameInterner, profile: RawHeapProfile, intervalBytes: number, labels: number,
   slicer: TimeSlicer): Steps<HeapIngest> {
   const objects = new Map<number, number>();
-  for (const s of profile.samples ?? []) {
+  for (const s of profile.head.selfCount === undefined ? profile.samples ?? [] : []) {
     const scale = s.size > 0 && intervalBytes > 0 ? 1 / -Math.expm1(-s.size / intervalBytes) : 1;
     objects.set(s.nodeId, (objects.get(s.nodeId) ?? 0) + scale);
   }
@@ -51,7 +54,7 @@ export function* ingestHeapSteps(core: Core, frames: FrameInterner, profile: Raw
     else stack = core.pushStack(Math.max(0, parentStack), frames.frame(n.callFrame));
     if (stack > 0 && n.selfSize > 0) {
       const bytes = Math.round(n.selfSize);
-      const count = Math.round(objects.get(n.id) ?? 0);
+      const count = Math.round(n.selfCount ?? objects.get(n.id) ?? 0);
       core.addSample(KIND_HEAP, stack, labels, count, bytes);
       result.stacks++;
       result.bytes += bytes;

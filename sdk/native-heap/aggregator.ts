@@ -14,6 +14,8 @@ import { Core, compileCore, LiveEventKind, type CoreOptions, type CoreTables } f
 import { RingFormatError, RingReader, type RingEvent } from './ring.js';
 import { Symbolizer } from './symbols.js';
 import { buildNativeHeapProfile, sampleWeight, type AllocAccumulator } from '../pprof/native-heap.js';
+import { ProfileWriter } from '../export/file-writer.js';
+import { fsErrorWords } from '../runtime/fs-errors.js';
 
 export const SNAPSHOT_FILE = 'aggregator.snapshot';
 const RING_FILE = /^heap-(\d+)\.ring$/;
@@ -26,7 +28,8 @@ export interface NativeHeapAggregatorOptions {
   drainMs?: number;
   /** Write a profile every this many ms (default 60000; 0: never on a timer). */
   periodMs?: number;
-  /** Where profiles go (native-heap-<aggregator pid>-<seq>.pb.gz). Without it, onProfile only. */
+  /** Where profiles go (native-heap-<aggregator pid>-<seq>.pb.gz, seq from 1, like every profile
+   *  file; through the shared writer: temp file + rename). Without it, onProfile only. */
   outputDir?: string;
   onProfile?: (gzipped: Uint8Array, seq: number) => void;
   /** Warnings (default: one line on stderr). */
@@ -102,6 +105,7 @@ export class NativeHeapAggregator {
   private readonly allocs = new Map<string, AllocAccumulator>();
   private nextTag = 1;
   private seq = 0;
+  private readonly files: ProfileWriter | undefined;
   private periodStart = Date.now();
   private drainTimer: ReturnType<typeof setInterval> | undefined;
   private periodTimer: ReturnType<typeof setInterval> | undefined;
@@ -111,6 +115,7 @@ export class NativeHeapAggregator {
 
   private constructor(readonly core: Core, readonly options: NativeHeapAggregatorOptions) {
     this.warnFn = options.warn ?? ((m) => process.stderr.write(`${m}\n`));
+    this.files = options.outputDir ? new ProfileWriter({ dir: options.outputDir }) : undefined;
   }
 
   static async start(options: NativeHeapAggregatorOptions): Promise<NativeHeapAggregator> {
@@ -375,10 +380,10 @@ export class NativeHeapAggregator {
     this.allocs.clear();
     this.periodStart = now;
     const gz = new Uint8Array(gzipSync(profile.encode()));
-    const seq = this.seq++;
-    if (this.options.outputDir) {
-      mkdirSync(this.options.outputDir, { recursive: true });
-      writeFileSync(join(this.options.outputDir, `native-heap-${process.pid}-${seq}.pb.gz`), gz);
+    const seq = ++this.seq;
+    // A failing disk does not fail the period (the profile is still returned and handed out).
+    for (const f of this.files?.write([{ type: 'native-heap', pprof: gz }], seq).files ?? []) {
+      if (!f.ok && f.firstOfKind) this.warn(`wasmprof native-heap: cannot write ${f.path}: ${fsErrorWords(f.code) ?? String(f.error)} (${f.code}); profiling goes on, every period is tried again`);
     }
     this.stats.profiles++;
     this.options.onProfile?.(gz, seq);

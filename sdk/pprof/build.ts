@@ -1,12 +1,10 @@
-// The core's tables of one period → pprof Profiles (pprof-format) → gzipped bytes.
+// The core's tables of one period → pprof Profiles (pprof-format); gzip.ts turns them into bytes.
 // Sample types are named as the ecosystem names them (go tool pprof, speedscope, Datadog):
 //   wall: samples/count + wall/nanoseconds      (period: wall/nanoseconds = sampling interval)
 //   cpu:  samples/count + cpu/nanoseconds       (period: cpu/nanoseconds = sampling interval)
 //   heap: inuse_objects/count + inuse_space/bytes (period: space/bytes = heap sampling interval)
 // Functions carry name, file name and 1-based start line; each core frame becomes one location
 // whose line is the function's line. Label sets become pprof string labels.
-import { promisify } from 'node:util';
-import { gzip as gzipCb, gzipSync } from 'node:zlib';
 import { Label, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { PprofLocations } from './locations.js';
 import type { CoreTables } from '../core/core.js';
@@ -14,8 +12,6 @@ import { KIND_CPU } from '../ingest/cpu.js';
 import { KIND_HEAP } from '../ingest/heap.js';
 import type { JsProfileType } from './profile-types.js';
 import { runNow, TimeSlicer, type Steps } from '../runtime/slices.js';
-
-const gzip = promisify(gzipCb);
 
 export interface BuildInput {
   tables: CoreTables;
@@ -76,11 +72,3 @@ export function* buildProfileSteps(input: BuildInput, slicer: TimeSlicer): Steps
   });
 }
 
-/** Encodes (yielding to the event loop between sections) and gzips on the thread pool. */
-export async function encodeGzip(profile: Profile): Promise<Uint8Array> {
-  return new Uint8Array(await gzip(await profile.encodeAsync()));
-}
-
-export function encodeGzipSync(profile: Profile): Uint8Array {
-  return new Uint8Array(gzipSync(profile.encode()));
-}

@@ -1,13 +1,13 @@
-// Writes each period's profiles into a directory as `<type>-<pid>-<seq>.pb.gz`, atomically: the
-// bytes go to a temporary file in the same directory, which is then renamed into place, so a
-// reader never sees a half-written profile. A failing disk (full, read-only, gone) is reported
-// on stderr once and never throws into the application; profiling goes on and later periods are
-// tried again.
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// ADAPTER, to be removed once the profiler calls sdk/export/file-writer.ts directly: it keeps the
+// API profiler.ts uses (write() / writeSync() of a period) over the one profile writer, so both
+// methods go through the same synchronous write. What stays here is the profiler's reporting: a
+// failing disk (full, read-only, gone) is reported on stderr once, ever, and never throws into the
+// application; profiling goes on and later periods are tried again.
+import { ProfileWriter } from '../export/file-writer.js';
 import type { ProfileType } from './options.js';
 import { fsErrorWords } from '../runtime/fs-errors.js';
+
+export { profileFileName } from '../export/file-writer.js';
 
 export interface PeriodFiles {
   pid: number;
@@ -15,76 +15,41 @@ export interface PeriodFiles {
   profiles: Partial<Record<ProfileType, Uint8Array>>;
 }
 
-export function profileFileName(type: ProfileType, pid: number, seq: number): string {
-  return `${type}-${pid}-${seq}.pb.gz`;
-}
-
-
 export class ProfileFileWriter {
+  private readonly writer: ProfileWriter;
   private reported = false;
-  private madeDir = false;
   /** Files written and write failures, for status and tests. */
   readonly stats = { files: 0, failures: 0 };
 
-  constructor(readonly dir: string, private readonly report: (line: string) => void = (l) => { process.stderr.write(l + '\n'); }) {}
+  constructor(readonly dir: string, private readonly report: (line: string) => void = (l) => { process.stderr.write(l + '\n'); }) {
+    this.writer = new ProfileWriter({ dir });
+  }
 
+  /** The synchronous write; async only for callers that await it. */
   async write(period: PeriodFiles): Promise<string[]> {
-    const written: string[] = [];
-    try {
-      if (!this.madeDir) { await mkdir(this.dir, { recursive: true }); this.madeDir = true; }
-    } catch (err) {
-      this.fail(err, this.dir);
-      return written;
-    }
-    for (const [type, bytes] of Object.entries(period.profiles) as Array<[ProfileType, Uint8Array]>) {
-      const final = join(this.dir, profileFileName(type, period.pid, period.seq));
-      const temp = join(this.dir, `.${profileFileName(type, period.pid, period.seq)}.${process.pid}.tmp`);
-      try {
-        await writeFile(temp, bytes);
-        await rename(temp, final);
-        this.stats.files++;
-        written.push(final);
-      } catch (err) {
-        this.fail(err, final);
-        await unlink(temp).catch(() => undefined);
-      }
-    }
-    return written;
+    return this.writeSync(period);
   }
 
   writeSync(period: PeriodFiles): string[] {
+    const profiles = Object.entries(period.profiles).flatMap(([type, pprof]) => (pprof ? [{ type, pprof }] : []));
     const written: string[] = [];
-    try {
-      if (!this.madeDir) { mkdirSync(this.dir, { recursive: true }); this.madeDir = true; }
-    } catch (err) {
-      this.fail(err, this.dir);
-      return written;
-    }
-    for (const [type, bytes] of Object.entries(period.profiles) as Array<[ProfileType, Uint8Array]>) {
-      const final = join(this.dir, profileFileName(type, period.pid, period.seq));
-      const temp = join(this.dir, `.${profileFileName(type, period.pid, period.seq)}.${process.pid}.tmp`);
-      try {
-        writeFileSync(temp, bytes);
-        renameSync(temp, final);
+    for (const f of this.writer.write(profiles, period.seq, period.pid).files) {
+      if (f.ok) {
         this.stats.files++;
-        written.push(final);
-      } catch (err) {
-        this.fail(err, final);
-        try { unlinkSync(temp); } catch { /* nothing to clean */ }
-      }
+        written.push(f.path);
+      } else this.fail(f.error, f.code, f.path);
     }
     return written;
   }
 
-  private fail(err: unknown, path: string): void {
+  private fail(err: unknown, code: string, path: string): void {
     this.stats.failures++;
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.madeDir = false; // removed meanwhile: create it again next time
     if (this.reported) return;
     this.reported = true;
-    const code = (err as NodeJS.ErrnoException).code ?? '';
-    const why = fsErrorWords(code) ?? (err instanceof Error ? err.message : String(err));
+    const words = fsErrorWords(code);
+    const why = words ?? (err instanceof Error ? err.message : String(err));
     try {
-      this.report(`wasmprof: cannot write profiles to ${this.dir} (${path}: ${why}${code && !fsErrorWords(code) ? '' : code ? ` [${code}]` : ''}); the application keeps running, further write errors are not reported`);
+      this.report(`wasmprof: cannot write profiles to ${this.dir} (${path}: ${why}${words ? ` [${code}]` : ''}); the application keeps running, further write errors are not reported`);
     } catch {
       // stderr itself may be gone; never throw into the application
     }

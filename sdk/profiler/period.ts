@@ -17,7 +17,8 @@ import { identity, threadCpu, wallNanos, type CpuReading } from '../runtime/node
 import { ingestCpuSteps, profileUrls, type CpuIngest } from '../ingest/cpu.js';
 import { heapUrls, ingestHeapSteps, type HeapIngest } from '../ingest/heap.js';
 import type { SourceMapResolver } from '../ingest/source-maps.js';
-import { buildProfileSteps, encodeGzip, encodeGzipSync } from '../pprof/build.js';
+import { buildProfileSteps } from '../pprof/build.js';
+import { encodeGzip, encodeGzipSync } from '../pprof/gzip.js';
 import type { JsProfileType, ProfileType } from '../pprof/profile-types.js';
 import type { NativeHeapProfiler } from '../native-heap/in-process.js';
 import type { TimeSlicer } from '../runtime/slices.js';

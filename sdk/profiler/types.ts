@@ -14,16 +14,10 @@ export interface ProfilerOptions extends StartOptions {
   exporter?: Exporter | false;
 }
 
-export interface PeriodStats {
-  samples: number;
-  idleSamples: number;
-  labelledSamples: number;
-  /** Samples taken after the label transition log overflowed (labelled `wasmprof_labels=unknown`). */
-  unknownLabelSamples: number;
-  wallNanos: number;
-  cpuNanos: number;
-  /** Where the CPU time came from: the source, this thread (/proc or threadCpuUsage), or the whole process. */
-  cpuScope: CpuIngest['cpuScope'];
+/** The CPU part is what ingest counted (sdk/ingest/cpu.ts): samples, idle and labelled ones,
+ *  `unknownLabelSamples` (taken after the label transition log overflowed, labelled
+ *  `wasmprof_labels=unknown`), wall and CPU time, and where the CPU time came from. */
+export interface PeriodStats extends CpuIngest {
   heap: HeapIngest | undefined;
   labelTransitions: number;
   labelTransitionsDropped: number;

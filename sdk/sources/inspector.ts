@@ -98,6 +98,17 @@ function answersNow(): boolean {
   return typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
 }
 
+/** Runs a source's start operation; on failure the session is closed and forgotten. */
+async function open(s: InspectorSession, now: boolean, op: Operation<void>, forget: () => void): Promise<void> {
+  try {
+    if (now) s.runNow(op); else await s.run(op);
+  } catch (err) {
+    forget();
+    s.close();
+    throw err;
+  }
+}
+
 function normalize(p: RawCpuProfile): RawCpuProfile {
   return { nodes: p.nodes, startTime: p.startTime, endTime: p.endTime, samples: p.samples ?? [], timeDeltas: p.timeDeltas ?? [] };
 }
@@ -121,18 +132,11 @@ export class InspectorCpuSource implements CpuSource {
     // it under the profiler's logging — what the native bridge does at its start, too.
     fullGc();
     const interval = Math.max(1, Math.round(intervalMicros));
-    const op = (function* (): Operation<void> {
+    await open(s, this.sync !== undefined, (function* (): Operation<void> {
       yield ['Profiler.enable'];
       yield ['Profiler.setSamplingInterval', { interval }];
       yield ['Profiler.start'];
-    })();
-    try {
-      if (this.sync) s.runNow(op); else await s.run(op);
-    } catch (err) {
-      this.session = undefined;
-      s.close();
-      throw err;
-    }
+    })(), () => { this.session = undefined; });
   }
 
   async rotate(): Promise<RawCpuProfile> { return this.need().run(this.rotateOp()); }
@@ -177,17 +181,10 @@ export class InspectorHeapSource implements HeapSource {
     if (this.session) throw new Error('wasmprof: the heap profile is already running');
     const s = new InspectorSession();
     this.session = s;
-    const op = (function* (): Operation<void> {
+    await open(s, this.sync !== undefined, (function* (): Operation<void> {
       yield ['HeapProfiler.enable'];
       yield ['HeapProfiler.startSampling', { samplingInterval: intervalBytes }];
-    })();
-    try {
-      if (this.sync) s.runNow(op); else await s.run(op);
-    } catch (err) {
-      this.session = undefined;
-      s.close();
-      throw err;
-    }
+    })(), () => { this.session = undefined; });
   }
 
   async profile(): Promise<RawHeapProfile> { return this.need().run(this.profileOp()); }

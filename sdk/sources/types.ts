@@ -34,6 +34,11 @@ export interface RawHeapNode {
   id: number;
   callFrame: CallFrameInfo;
   selfSize: number;
+  /** V8's own estimate of the live objects allocated here (each sampled allocation already
+   *  scaled up, like selfSize). Only the native bridge has it: the inspector protocol reports
+   *  sizes only, and the count cannot be recovered from them for objects much smaller than the
+   *  sampling interval. */
+  selfCount?: number;
   children: RawHeapNode[];
 }
 

@@ -49,6 +49,8 @@ interface NativeHeapProfile {
   /** 5 per node, pre-order: id, parent index, script id, line, column (0-based). */
   nodes: Int32Array;
   selfSizes: Float64Array;
+  /** V8's scaled object count per node (absent from builds before it was added). */
+  selfCounts?: Float64Array;
   names: string[];
   urls: string[];
   /** 3 per sample: size (bytes, size * count), node id, ordinal. */
@@ -306,6 +308,7 @@ function shapeHeap(p: NativeHeapProfile): RawHeapProfile {
       selfSize: p.selfSizes[i],
       children: [],
     };
+    if (p.selfCounts) node.selfCount = p.selfCounts[i];
     nodes[i] = node;
     const parent = nd[o + 1];
     if (parent >= 0) nodes[parent].children.push(node);

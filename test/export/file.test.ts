@@ -3,15 +3,44 @@
 // without throwing.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { appendFile, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { FileExporter, type FileOps } from '../../sdk/export/file.js';
+import { nodeFileOps } from '../../sdk/export/file-writer.js';
 import type { ProfileBatch } from '../../sdk/export/types.js';
 import { makePprof, readPprof, summary } from './helpers/pprof.js';
 
-const realFs: FileOps = { mkdir, writeFile, rename, unlink, readdir, stat };
+const realFs: FileOps = nodeFileOps;
+const sleepSync = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
+
+// The polling reader of the atomicity test. It runs on its own thread because the writes are
+// synchronous: a reader on the writer's thread could never look in the middle of one.
+const READER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { gunzipSync } = require('node:zlib');
+const { Profile } = require('node:module').createRequire(workerData.from)('pprof-format');
+const stop = new Int32Array(workerData.stop);
+let checked = 0;
+const bad = [];
+while (Atomics.load(stop, 0) === 0) {
+  for (const name of readdirSync(workerData.dir)) {
+    if (!name.endsWith('.pb.gz')) continue;
+    try {
+      Profile.decode(gunzipSync(readFileSync(join(workerData.dir, name)))); // throws on a truncated gzip / pprof
+      checked++;
+    } catch (err) {
+      if (err.code !== 'ENOENT') bad.push(name + ': ' + String(err));
+    }
+  }
+  Atomics.wait(stop, 0, 0, 1);
+}
+parentPort.postMessage({ checked, bad });
+`;
 
 function batch(marker: string, types: string[] = ['wall'], padBytes = 0, seq?: number): ProfileBatch {
   return {
@@ -46,33 +75,21 @@ t.test('atomic: a reader polling the directory never sees a partial profile', as
   // Slow writes: the temp file sits on disk half-written for 15 ms, as on a slow or busy disk.
   const slowFs: FileOps = {
     ...realFs,
-    writeFile: async (path, data, opts) => {
+    writeFile: (path, data, opts) => {
       const half = Math.floor(data.byteLength / 2);
-      await writeFile(path, data.subarray(0, half), opts);
-      await new Promise((r) => setTimeout(r, 15));
-      await appendFile(path, data.subarray(half));
+      writeFileSync(path, data.subarray(0, half), opts);
+      sleepSync(15);
+      appendFileSync(path, data.subarray(half));
     },
   };
   const ex = new FileExporter({ dir, fs: slowFs, maxFiles: 6, onError: () => undefined });
   const expected = new Map<string, number>();
-  let stop = false;
-  let checked = 0;
-  const bad: string[] = [];
-  const reader = (async () => {
-    while (!stop) {
-      for (const name of await readdir(dir)) {
-        if (!name.endsWith('.pb.gz')) continue;
-        try {
-          const bytes = new Uint8Array(await readFile(join(dir, name)));
-          readPprof(bytes); // throws on a truncated gzip / pprof
-          checked++;
-        } catch (err) {
-          if ((err as { code?: string }).code !== 'ENOENT') bad.push(`${name}: ${String(err)}`);
-        }
-      }
-      await new Promise((r) => setImmediate(r));
-    }
-  })();
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(READER, { eval: true, workerData: { dir, from: import.meta.url, stop: stopFlag.buffer } });
+  const reader = new Promise<{ checked: number; bad: string[] }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
   for (let i = 0; i < 20; i++) {
     const b = batch(`m${i}`, ['wall', 'heap'], 200 * 1024);
     for (const p of b.profiles) expected.set(p.type, p.pprof.byteLength);
@@ -80,8 +97,8 @@ t.test('atomic: a reader polling the directory never sees a partial profile', as
     await new Promise((r) => setTimeout(r, 10));
   }
   await ex.flush(20_000);
-  stop = true;
-  await reader;
+  Atomics.store(stopFlag, 0, 1);
+  const { checked, bad } = await reader;
   t.same(bad, [], 'every visible .pb.gz was complete');
   t.ok(checked > 20, `the reader checked ${checked} files while writes were in progress`);
   t.same(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
@@ -165,9 +182,9 @@ t.test('disk full (injected ENOSPC): reported once per outage, recovers, reporte
   let full = true;
   const fs: FileOps = {
     ...realFs,
-    writeFile: async (path, data, opts) => {
-      if (full) { await writeFile(path, data.subarray(0, 3), opts); throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); }
-      await writeFile(path, data, opts);
+    writeFile: (path, data, opts) => {
+      if (full) { writeFileSync(path, data.subarray(0, 3), opts); throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); }
+      writeFileSync(path, data, opts);
     },
   };
   const errors: string[] = [];

@@ -34,6 +34,8 @@ else {
     t.match(err, /native-heap: 1 profile file/);
     const files = readdirSync(out).filter((f) => /^native-heap-\d+-\d+\.pb\.gz$/.test(f));
     t.equal(files.length, 1);
+    t.match(files[0], /^native-heap-\d+-1\.pb\.gz$/, 'numbered from 1, like every profile file');
+    t.same(readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'written through a temp file that was renamed');
     const p = Profile.decode(gunzipSync(readFileSync(join(out, files[0]))));
     const st = (i: number | bigint) => p.stringTable.strings[Number(i)];
     t.same(p.sampleType.map((v) => st(v.type)), ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
