@@ -17,8 +17,7 @@
 // WASMPROF_EXPORTER=file|pyroscope|datadog sends every period through that exporter instead
 // (docs/exporters.md); its last period goes out from 'beforeExit' and the signal path.
 import { isMainThread } from 'node:worker_threads';
-import { WasmprofOptionError } from './profiler/options.js';
-import { ExporterConfigError } from './export/index.js';
+import { ConfigError, envSetting, processEnv } from './config/index.js';
 import type { ProfilerImpl } from './profiler/profiler.js';
 import { startProfiler } from './profiler/start.js';
 
@@ -96,16 +95,16 @@ function install(profiler: ProfilerImpl): void {
 
 async function main(): Promise<void> {
   if (!isMainThread) return;
-  const env = process.env;
-  const dirSet = env.WASMPROF_OUTPUT_DIR !== undefined && env.WASMPROF_OUTPUT_DIR.trim() !== '';
-  const exporting = env.WASMPROF_EXPORTER !== undefined && env.WASMPROF_EXPORTER.trim() !== '';
+  const env = processEnv();
+  const dir = envSetting(env, 'WASMPROF_OUTPUT_DIR');
+  const exporting = envSetting(env, 'WASMPROF_EXPORTER') !== undefined;
   // Pushing to a backend writes no local files unless a directory is asked for.
-  const outputDir = dirSet ? env.WASMPROF_OUTPUT_DIR : exporting ? undefined : DEFAULT_OUTPUT_DIR;
+  const outputDir = dir ?? (exporting ? undefined : DEFAULT_OUTPUT_DIR);
   let profiler: ProfilerImpl;
   try {
     profiler = await startProfiler({ outputDir });
   } catch (err) {
-    if (err instanceof WasmprofOptionError || err instanceof ExporterConfigError) say(`${err.message}; profiling is off`);
+    if (err instanceof ConfigError) say(`${err.message}; profiling is off`);
     else say(`wasmprof: could not start profiling: ${err instanceof Error ? err.message : String(err)}; profiling is off`);
     return;
   }

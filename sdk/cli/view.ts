@@ -1,6 +1,7 @@
 // `wasmprof view <profile>`: a top table in the terminal, or a flame graph page with --html.
 // Every mistake the user can make (bad path, not a profile, bad flag) ends as one line on
 // stderr and exit code 2; a stack trace would only hide the message.
+import { readEnv } from '../config/env.js';
 import { parseArgs } from 'node:util';
 import { ViewInputError } from '../view/errors.js';
 import { compileFocus, focusProfile } from '../view/focus.js';
@@ -121,7 +122,7 @@ export async function view(argv: string[]): Promise<number> {
     }
     // A bug, not bad input: still one line by default, the stack on request.
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`wasmprof view: internal error: ${message.replace(/\s*\n\s*/g, ' ')}${process.env.WASMPROF_DEBUG ? `\n${(err as Error).stack}` : ' (set WASMPROF_DEBUG=1 for details)'}\n`);
+    process.stderr.write(`wasmprof view: internal error: ${message.replace(/\s*\n\s*/g, ' ')}${readEnv('WASMPROF_DEBUG') ? `\n${(err as Error).stack}` : ' (set WASMPROF_DEBUG=1 for details)'}\n`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 // Options of one core instance, their defaults and their validation.
+import { ConfigError, configFail, parseInteger, type ConfigSubject } from '../config/index.js';
 
 export interface CoreOptions {
   /** Frame cache capacity (keys kept). Default 16384. */
@@ -27,18 +28,23 @@ export type ResolvedCoreOptions = Required<CoreOptions>;
 
 const WASM32_PAGES = 65536;
 
+/** The core's wording, which callers match on: `wasmprof core: option maxBuffers must be an integer from 1 to 32 (got 99)`. */
+function option(name: string): ConfigSubject {
+  return { option: name, error: (p) => new ConfigError(p, `wasmprof core: option ${name} must be ${p.expected} (got ${String(p.value)})`) };
+}
+
 function int(name: string, v: unknown, def: number, min: number, max: number): number {
   if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new RangeError(`wasmprof core: option ${name} must be an integer from ${min} to ${max} (got ${String(v)})`);
-  }
-  return v;
+  const expected = `an integer from ${min} to ${max}`;
+  // Numbers only: the core is configured from code, never from text.
+  if (typeof v !== 'number') configFail(option(name), v, { expected });
+  return parseInteger(option(name), v, { min, max, expected });
 }
 
 export function resolveCoreOptions(o: CoreOptions = {}): ResolvedCoreOptions {
   if (o === null || typeof o !== 'object') throw new TypeError('wasmprof core: options must be an object');
   if (o.profileChildren !== undefined && typeof o.profileChildren !== 'boolean') {
-    throw new TypeError(`wasmprof core: option profileChildren must be a boolean (got ${String(o.profileChildren)})`);
+    configFail(option('profileChildren'), o.profileChildren, { expected: 'a boolean' });
   }
   return {
     frameCacheCapacity: int('frameCacheCapacity', o.frameCacheCapacity, 16384, 1, 1 << 24),

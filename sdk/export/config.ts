@@ -2,7 +2,13 @@
 // with errors that name the variable (or option) and the accepted values, and the factory the
 // profiler calls from register()/start(): createExporterFromEnv(env, overrides).
 // Precedence: an override given in code wins over the environment, which wins over the default.
-// Secret values (tokens, passwords, API keys) are never echoed in an error.
+// Secret values (tokens, passwords, API keys) are never echoed in an error. Values are read and
+// parsed through sdk/config/ (one unit table for bytes and durations everywhere); the messages
+// keep this module's wording: `WASMPROF_TRANSPORT="tcp" is not valid: accepted values are …`.
+import {
+  ConfigError, envSetting, parseBytes, parseChoice, parseDuration, parseInteger, parseUrl, processEnv, showValue,
+  type ConfigProblem, type ConfigSubject, type Env,
+} from '../config/index.js';
 import { DatadogExporter } from './datadog.js';
 import { FileExporter } from './file.js';
 import { DEFAULT_BACKOFF, DEFAULT_QUEUE, DEFAULT_TIMEOUT_MS } from './options.js';
@@ -56,37 +62,43 @@ export interface ExporterOverrides {
   onError?: ErrorReporter;
 }
 
-/** A configuration problem: names the variable (or option) and what it accepts. */
-export class ExporterConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
-    super(message);
-    this.name = 'ExporterConfigError';
+/** A configuration problem: names the variable (or option) and what it accepts. A ConfigError
+ *  (and so a RangeError) like every configuration error; `variable` is the variable, or
+ *  `option name (VARIABLE)` when the value came from code. */
+export class ExporterConfigError extends ConfigError {
+  override readonly name = 'ExporterConfigError';
+  override readonly variable: string;
+  constructor(variable: string, message: string, problem?: ConfigProblem) {
+    super(problem ?? { variable }, message);
+    this.variable = variable;
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+const show = showValue;
 
-interface Source<T> { value: T; from: string }
-
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
-const BYTES = /^(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i;
-const BYTE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1000 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1000 ** 3, gib: 1024 ** 3 };
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.length > 80 ? value.slice(0, 80) + '…' : value) : String(value);
+/** This module's wording of a parser's problem: `FROM="value" is not valid: expected …`. */
+function exporterMessage(from: string, p: ConfigProblem): string {
+  return `${from}${p.hidden ? '' : `=${showValue(p.value)}`} is ${p.outOfRange ? 'out of range' : 'not valid'}: ${p.reason ?? `expected ${p.expected ?? 'a valid value'}`}`;
 }
+
+interface Source<T> { value: T; from: string; option?: string; variable?: string }
 
 class Reader {
   constructor(private readonly env: Env, private readonly o: ExporterOverrides) {}
 
   /** The override (named "option (VAR)") or the first set variable. */
   raw<K extends keyof ExporterOverrides>(key: K, vars: readonly string[]): Source<ExporterOverrides[K] | string> | undefined {
-    if (this.o[key] !== undefined) return { value: this.o[key], from: `option ${String(key)} (${vars[0]})` };
+    if (this.o[key] !== undefined) return { value: this.o[key], from: `option ${String(key)} (${vars[0]})`, option: String(key) };
     for (const v of vars) {
-      const s = this.env[v];
-      if (s !== undefined && s.trim() !== '') return { value: s.trim(), from: v };
+      const s = envSetting(this.env, v);
+      if (s !== undefined) return { value: s, from: v, variable: v };
     }
     return undefined;
+  }
+
+  /** Who a value belongs to, for the shared parsers: their errors come out as ExporterConfigError. */
+  subject(r: Source<unknown>, message: (p: ConfigProblem) => string = (p) => exporterMessage(r.from, p)): ConfigSubject {
+    return { option: r.option, variable: r.variable, error: (p) => new ExporterConfigError(r.from, message(p), p) };
   }
 
   string(key: keyof ExporterOverrides, vars: readonly string[], opts: { secret?: boolean } = {}): Source<string> | undefined {
@@ -95,32 +107,33 @@ class Reader {
     if (typeof r.value !== 'string' || r.value === '') throw new ExporterConfigError(r.from, `${r.from} must be a non-empty string`);
     if (/[\u0000-\u001f\u007f]/.test(r.value)) throw new ExporterConfigError(r.from, `${r.from} must not contain control characters${opts.secret ? '' : ` (got ${show(r.value)})`}`);
     if (opts.secret && /\s/.test(r.value)) throw new ExporterConfigError(r.from, `${r.from} must not contain whitespace (value not shown: it is a secret)`);
-    return { value: r.value, from: r.from };
+    return { value: r.value, from: r.from, option: r.option, variable: r.variable };
   }
 
-  integer(key: keyof ExporterOverrides, vars: readonly string[], min: number, max: number, def: number, kind: 'count' | 'bytes' | 'duration' | 'hz'): number {
+  /** A count, or a rate in Hz. */
+  integer(key: keyof ExporterOverrides, vars: readonly string[], min: number, max: number, def: number): number {
+    const r = this.raw(key, vars);
+    return r ? parseInteger(this.subject(r), r.value, { min, max }) : def;
+  }
+
+  bytes(key: keyof ExporterOverrides, vars: readonly string[], min: number, max: number, def: number): number {
+    const r = this.raw(key, vars);
+    return r ? parseBytes(this.subject(r), r.value, { min, max }) : def;
+  }
+
+  /** Milliseconds: a whole number of them from code, a duration with an optional unit from the environment. */
+  durationMs(key: keyof ExporterOverrides, vars: readonly string[], min: number, max: number, def: number): number {
     const r = this.raw(key, vars);
     if (!r) return def;
-    const accepted = kind === 'bytes' ? `a number of bytes (optionally with a unit: KiB, MiB, GiB, KB, MB, GB) from ${min} to ${max}`
-      : kind === 'duration' ? `a duration in milliseconds or with a unit (500ms, 15s, 2m) from ${min} ms to ${max} ms`
-      : `an integer from ${min} to ${max}`;
-    let n: number;
-    if (typeof r.value === 'number') n = r.value;
-    else if (typeof r.value !== 'string') throw new ExporterConfigError(r.from, `${r.from} must be ${accepted}`);
-    else if (kind === 'bytes') {
-      const m = BYTES.exec(r.value);
-      if (!m) throw new ExporterConfigError(r.from, `${r.from}=${show(r.value)} is not valid: expected ${accepted}`);
-      n = Number(m[1]) * BYTE_UNITS[(m[2] ?? 'b').toLowerCase()];
-    } else if (kind === 'duration') {
-      const m = DURATION.exec(r.value);
-      if (!m) throw new ExporterConfigError(r.from, `${r.from}=${show(r.value)} is not valid: expected ${accepted}`);
-      n = Math.round(Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2] ?? 'ms']);
-    } else {
-      if (!/^\d+$/.test(r.value)) throw new ExporterConfigError(r.from, `${r.from}=${show(r.value)} is not valid: expected ${accepted}`);
-      n = Number(r.value);
-    }
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new ExporterConfigError(r.from, `${r.from}=${show(r.value)} is out of range: expected ${accepted}`);
-    return n;
+    const expected = `a duration in milliseconds or with a unit (500ms, 15s, 2m) from ${min} ms to ${max} ms (units us, ms, s, m, h)`;
+    if (typeof r.value === 'number') return parseInteger(this.subject(r), r.value, { min, max, expected });
+    return parseDuration(this.subject(r), r.value, { min, max, unit: 'ms', bare: 'ms', expected });
+  }
+
+  /** One of `values`, any letter case; the message lists them as this module always has. */
+  choice<T extends string>(r: Source<unknown>, values: readonly T[], note = ''): T {
+    const message = (p: ConfigProblem): string => `${r.from}=${show(p.value)} is not valid: accepted values are ${values.join(', ')}${note}`;
+    return parseChoice(this.subject(r, message), r.value, { values, ignoreCase: true });
   }
 }
 
@@ -141,37 +154,34 @@ function isNode(): boolean {
 export function resolveExporterConfig(env: Env = {}, overrides: ExporterOverrides = {}): ExporterConfig | undefined {
   const r = new Reader(env, overrides);
   const kindSrc = r.raw('exporter', ['WASMPROF_EXPORTER']);
-  if (!kindSrc || kindSrc.value === 'none') return undefined;
-  const kind = typeof kindSrc.value === 'string' ? kindSrc.value.toLowerCase() : kindSrc.value;
-  if (!EXPORTER_KINDS.includes(kind as ExporterKind)) {
-    throw new ExporterConfigError(kindSrc.from, `${kindSrc.from}=${show(kindSrc.value)} is not valid: accepted values are ${EXPORTER_KINDS.join(', ')} (or none / unset for no exporter)`);
-  }
+  if (!kindSrc || (typeof kindSrc.value === 'string' && kindSrc.value.toLowerCase() === 'none')) return undefined;
+  const kind = r.choice(kindSrc, EXPORTER_KINDS, ' (or none / unset for no exporter)');
 
-  const queueMaxItems = r.integer('queueMaxItems', ['WASMPROF_QUEUE_MAX_ITEMS'], 1, 100_000, DEFAULT_QUEUE.maxItems, 'count');
-  const queueMaxBytes = r.integer('queueMaxBytes', ['WASMPROF_QUEUE_MAX_BYTES'], 1024, 4 * 1024 ** 3, DEFAULT_QUEUE.maxBytes, 'bytes');
+  const queueMaxItems = r.integer('queueMaxItems', ['WASMPROF_QUEUE_MAX_ITEMS'], 1, 100_000, DEFAULT_QUEUE.maxItems);
+  const queueMaxBytes = r.bytes('queueMaxBytes', ['WASMPROF_QUEUE_MAX_BYTES'], 1024, 4 * 1024 ** 3, DEFAULT_QUEUE.maxBytes);
 
   if (kind === 'file') {
     const dir = r.string('outputDir', ['WASMPROF_OUTPUT_DIR']);
     if (!dir) throw new ExporterConfigError('WASMPROF_OUTPUT_DIR', 'WASMPROF_EXPORTER=file needs a directory: set WASMPROF_OUTPUT_DIR (or the outputDir option)');
     return {
       kind: 'file', dir: dir.value,
-      maxFiles: r.integer('maxFiles', ['WASMPROF_FILE_MAX_FILES'], 0, 10_000_000, 500, 'count'),
-      maxBytes: r.integer('maxBytes', ['WASMPROF_FILE_MAX_BYTES'], 0, 2 ** 50, 512 * 1024 ** 2, 'bytes'),
+      maxFiles: r.integer('maxFiles', ['WASMPROF_FILE_MAX_FILES'], 0, 10_000_000, 500),
+      maxBytes: r.bytes('maxBytes', ['WASMPROF_FILE_MAX_BYTES'], 0, 2 ** 50, 512 * 1024 ** 2),
       queueMaxItems, queueMaxBytes, onError: overrides.onError,
     };
   }
 
-  const timeoutMs = r.integer('timeoutMs', ['WASMPROF_EXPORT_TIMEOUT'], 100, 600_000, DEFAULT_TIMEOUT_MS, 'duration');
-  const retryInitialMs = r.integer('retryInitialMs', ['WASMPROF_RETRY_INITIAL_BACKOFF'], 1, 600_000, DEFAULT_BACKOFF.initialMs, 'duration');
-  const retryMaxMs = r.integer('retryMaxMs', ['WASMPROF_RETRY_MAX_BACKOFF'], 1, 3_600_000, Math.max(DEFAULT_BACKOFF.maxMs, retryInitialMs), 'duration');
+  const timeoutMs = r.durationMs('timeoutMs', ['WASMPROF_EXPORT_TIMEOUT'], 100, 600_000, DEFAULT_TIMEOUT_MS);
+  const retryInitialMs = r.durationMs('retryInitialMs', ['WASMPROF_RETRY_INITIAL_BACKOFF'], 1, 600_000, DEFAULT_BACKOFF.initialMs);
+  const retryMaxMs = r.durationMs('retryMaxMs', ['WASMPROF_RETRY_MAX_BACKOFF'], 1, 3_600_000, Math.max(DEFAULT_BACKOFF.maxMs, retryInitialMs));
   if (retryMaxMs < retryInitialMs) throw new ExporterConfigError('WASMPROF_RETRY_MAX_BACKOFF', `WASMPROF_RETRY_MAX_BACKOFF (${retryMaxMs} ms) must be at least WASMPROF_RETRY_INITIAL_BACKOFF (${retryInitialMs} ms)`);
   const tr = r.raw('transport', ['WASMPROF_TRANSPORT']);
   let transport: Transport;
-  if (!tr || tr.value === 'auto') transport = isNode() ? nodeTransport : fetchTransport;
-  else if (tr.value === 'fetch') transport = fetchTransport;
-  else if (tr.value === 'node') transport = nodeTransport;
-  else if (typeof tr.value === 'function') transport = tr.value;
-  else throw new ExporterConfigError(tr.from, `${tr.from}=${show(tr.value)} is not valid: accepted values are auto, fetch, node`);
+  const choice = !tr ? 'auto' : typeof tr.value === 'function' ? undefined : r.choice(tr, ['auto', 'fetch', 'node'] as const);
+  if (typeof tr?.value === 'function') transport = tr.value;
+  else if (choice === 'fetch') transport = fetchTransport;
+  else if (choice === 'node') transport = nodeTransport;
+  else transport = isNode() ? nodeTransport : fetchTransport;
   const sending: SendingConfig = { queueMaxItems, queueMaxBytes, timeoutMs, retryInitialMs, retryMaxMs, transport };
 
   let tags: Record<string, string> = {};
@@ -191,14 +201,7 @@ export function resolveExporterConfig(env: Env = {}, overrides: ExporterOverride
   }
 
   const serverUrl = r.string('serverUrl', ['WASMPROF_SERVER_URL']);
-  if (serverUrl) {
-    let u: URL | undefined;
-    try { u = new URL(serverUrl.value); } catch { u = undefined; }
-    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
-      throw new ExporterConfigError(serverUrl.from, `${serverUrl.from} is not valid: expected an http:// or https:// URL such as http://localhost:4040${u ? ` (got protocol ${u.protocol})` : ''}`);
-    }
-    if (u.search || u.hash) throw new ExporterConfigError(serverUrl.from, `${serverUrl.from} must not have a query string or fragment`);
-  }
+  if (serverUrl) parseUrl(r.subject(serverUrl), serverUrl.value, { protocols: ['http:', 'https:'], example: 'http://localhost:4040' });
   const authToken = r.string('authToken', ['WASMPROF_AUTH_TOKEN'], { secret: true });
 
   if (kind === 'pyroscope') {
@@ -217,7 +220,7 @@ export function resolveExporterConfig(env: Env = {}, overrides: ExporterOverride
     if (serverHasCreds && (user || authToken)) throw new ExporterConfigError(serverUrl.from, `${serverUrl.from} contains user:password and separate credentials are set too; use one`);
     const tenant = r.string('tenantId', ['WASMPROF_TENANT_ID']);
     if (tenant && !/^[A-Za-z0-9!\-_.*'()|]{1,150}$/.test(tenant.value)) throw new ExporterConfigError(tenant.from, `${tenant.from}=${show(tenant.value)} is not valid: a tenant id is 1-150 characters of letters, digits and ! - _ . * ' ( ) |`);
-    const sampleRate = r.integer('sampleRate', ['WASMPROF_SAMPLE_RATE'], 1, 1_000_000, 100, 'hz');
+    const sampleRate = r.integer('sampleRate', ['WASMPROF_SAMPLE_RATE'], 1, 1_000_000, 100);
     return {
       kind: 'pyroscope', serverUrl: serverUrl.value, appName: app.value, tags,
       authToken: authToken?.value, basicAuth: user && password ? { user: user.value, password: password.value } : undefined,
@@ -260,7 +263,7 @@ export function createExporter(config: ExporterConfig): Exporter {
 /** The profiler's entry point: the exporter WASMPROF_* (and the overrides) ask for, or undefined
  *  when none is configured. Throws ExporterConfigError on any invalid value — call it at start,
  *  where failing is right; after that the exporter never throws. */
-export function createExporterFromEnv(env: Env = (globalThis as { process?: { env?: Env } }).process?.env ?? {}, overrides: ExporterOverrides = {}): Exporter | undefined {
+export function createExporterFromEnv(env: Env = processEnv(), overrides: ExporterOverrides = {}): Exporter | undefined {
   const config = resolveExporterConfig(env, overrides);
   return config ? createExporter(config) : undefined;
 }

@@ -1,4 +1,5 @@
 // Options every push exporter takes for its sending machinery, and their defaults.
+import { configFail, parseInteger } from '../config/index.js';
 import type { BackoffOptions } from './backoff.js';
 import type { QueueBounds } from './queue.js';
 import type { Transport } from './transport.js';
@@ -27,11 +28,16 @@ export function resolveSending(o: SendingOptions): { bounds: QueueBounds; timeou
   const bounds = { ...DEFAULT_QUEUE, ...o.queue };
   const backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const bad = (what: string, v: number, min: number): never => { throw new Error(`${what} must be an integer >= ${min} (got ${v})`); };
-  if (!Number.isSafeInteger(bounds.maxItems) || bounds.maxItems < 1) bad('queue.maxItems', bounds.maxItems, 1);
-  if (!Number.isSafeInteger(bounds.maxBytes) || bounds.maxBytes < 1) bad('queue.maxBytes', bounds.maxBytes, 1);
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) bad('timeoutMs', timeoutMs, 1);
-  if (!Number.isSafeInteger(backoff.initialMs) || backoff.initialMs < 1) bad('backoff.initialMs', backoff.initialMs, 1);
-  if (!Number.isSafeInteger(backoff.maxMs) || backoff.maxMs < backoff.initialMs) bad('backoff.maxMs', backoff.maxMs, backoff.initialMs);
+  // Numbers only: these come from code, in the unit their names say (strings are the environment's, see config.ts).
+  const check = (what: string, v: unknown, min: number): void => {
+    const expected = `an integer of at least ${min}`;
+    if (typeof v !== 'number') configFail(what, v, { expected });
+    parseInteger(what, v, { min, max: Number.MAX_SAFE_INTEGER, expected });
+  };
+  check('queue.maxItems', bounds.maxItems, 1);
+  check('queue.maxBytes', bounds.maxBytes, 1);
+  check('timeoutMs', timeoutMs, 1);
+  check('backoff.initialMs', backoff.initialMs, 1);
+  check('backoff.maxMs', backoff.maxMs, backoff.initialMs);
   return { bounds, timeoutMs, backoff };
 }

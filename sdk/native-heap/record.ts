@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { envSetting, parseBytes, parseDuration, processEnv } from '../config/index.js';
 import { NativeHeapAggregator } from './aggregator.js';
 import { targetEnv } from './index.js';
 
@@ -23,20 +24,26 @@ export function splitNativeHeap(list: string | undefined): { nativeHeap: boolean
   return { nativeHeap: rest.length !== items.length, rest: rest.length > 0 ? rest.join(',') : rest.length === items.length ? list : undefined };
 }
 
+/** The period, already checked by `wasmprof record` with the profiler's rules (100 ms to 24 h). */
 function periodMs(value: string | undefined): number {
-  if (!value) return 60_000;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) return 60_000;
-  const n = Number(m[1]);
-  return Math.max(100, n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1));
+  if (!value || value.trim() === '') return 60_000;
+  return parseDuration('WASMPROF_PERIOD', value, { min: 100, max: 86_400_000, unit: 'ms', bare: 'ms' });
+}
+
+/** Mean bytes between samples, for the preload. The preload itself reads digits only (anything
+ *  else silently means its default), so the value is checked here and handed on in digits. */
+function nativeHeapInterval(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const value = envSetting(env, 'WASMPROF_NATIVE_HEAP_INTERVAL');
+  return value === undefined ? undefined : parseBytes('WASMPROF_NATIVE_HEAP_INTERVAL', value, { min: 1, max: 2 ** 40, example: '512KiB' });
 }
 
 export async function startNativeHeapRecording(outputDir: string, period?: string): Promise<NativeHeapRecording> {
   const root = existsSync('/dev/shm') ? '/dev/shm' : tmpdir(); // rings in memory, not on disk
+  const base = processEnv();
+  const interval = nativeHeapInterval(base);
   const ringDir = mkdtempSync(join(root, 'wasmprof-native-heap-'));
-  const interval = process.env.WASMPROF_NATIVE_HEAP_INTERVAL ? Number(process.env.WASMPROF_NATIVE_HEAP_INTERVAL) : undefined;
   let env: Record<string, string>;
-  try { env = targetEnv(ringDir, process.env, interval); } catch (err) { rmSync(ringDir, { recursive: true, force: true }); throw err; }
+  try { env = targetEnv(ringDir, base, interval); } catch (err) { rmSync(ringDir, { recursive: true, force: true }); throw err; }
   const aggregator = await NativeHeapAggregator.start({ dir: ringDir, outputDir, periodMs: periodMs(period), restore: false, reapDead: false });
   return {
     env,

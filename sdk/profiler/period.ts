@@ -25,7 +25,7 @@ import type { TimeSlicer } from '../runtime/slices.js';
 import type { LabelContext, LabelTimeline } from '../sources/labels.js';
 import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile } from '../sources/types.js';
 import type { CoreUpkeep } from './core-upkeep.js';
-import type { ProfileFileWriter } from './file-writer.js';
+import type { OutputDirWriter } from './output-dir.js';
 import { labelHandles } from './label-handles.js';
 import type { ResolvedOptions } from './options.js';
 import { periodComments, periodStats } from './period-stats.js';
@@ -53,7 +53,7 @@ export interface PeriodInputs {
   readonly labels: LabelContext;
   readonly maps: SourceMapResolver | undefined;
   readonly upkeep: CoreUpkeep;
-  readonly writer: ProfileFileWriter | undefined;
+  readonly writer: OutputDirWriter | undefined;
   readonly slicer: TimeSlicer;
   /** The exporter's note about dropped profiles, if it has one to add to this period. */
   takeDropComment(): string | undefined;
@@ -115,7 +115,7 @@ export class PeriodPipeline {
       start: new Date(captured.startNanos / 1e6), end: new Date(captured.endNanos / 1e6),
       source: this.p.source, files: [], stats,
     };
-    if (this.p.writer) result.files = this.p.writer.writeSync({ pid: result.pid, seq: result.seq, profiles: encoded });
+    if (this.p.writer) result.files = this.p.writer.write({ pid: result.pid, seq: result.seq, profiles: encoded });
     return result;
   }
 

@@ -14,7 +14,7 @@ import type { SourceFactories } from '../sources/select.js';
 import type { CpuSource, HeapSource } from '../sources/types.js';
 import { CoreUpkeep } from './core-upkeep.js';
 import { deliver } from './delivery.js';
-import { ProfileFileWriter } from './file-writer.js';
+import { OutputDirWriter } from './output-dir.js';
 import type { ResolvedOptions } from './options.js';
 import { PeriodPipeline } from './period.js';
 import { PeriodRun } from './period-run.js';
@@ -36,7 +36,7 @@ export class ProfilerImpl implements Profiler {
   private readonly labelContext: LabelContext;
   private readonly maps: SourceMapResolver | undefined;
   private readonly upkeep: CoreUpkeep;
-  private readonly writer: ProfileFileWriter | undefined;
+  private readonly writer: OutputDirWriter | undefined;
   private readonly slicer = new TimeSlicer(SLICE_MS);
   private cpu: CpuSource | undefined;
   private heap: HeapSource | undefined;
@@ -56,7 +56,7 @@ export class ProfilerImpl implements Profiler {
     this.labelContext = new LabelContext(v8ClockOffsetMicros());
     this.maps = options.sourceMaps ? new SourceMapResolver() : undefined;
     this.upkeep = new CoreUpkeep(core, options.coreHighWaterBytes, this.maps);
-    this.writer = options.outputDir !== undefined ? new ProfileFileWriter(options.outputDir) : undefined;
+    this.writer = options.outputDir !== undefined ? new OutputDirWriter(options.outputDir) : undefined;
   }
 
   get running(): boolean { return !this.stopped; }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { isMainThread, threadId } from 'node:worker_threads';
+import { processEnv } from '../config/index.js';
 import { denoClockOffsetMicros, isDeno } from './deno.js';
 
 export interface CpuReading {
@@ -82,9 +83,9 @@ export async function readText(path: string): Promise<string | undefined> {
   try { return await readFile(path, 'utf8'); } catch { return undefined; }
 }
 
-/** Environment variables of this process. */
+/** Environment variables of this process: the one reader in sdk/config/ (Deno's permission included). */
 export function environment(): Readonly<Record<string, string | undefined>> {
-  return process.env;
+  return processEnv();
 }
 
 let detailedLineInfo = false;
