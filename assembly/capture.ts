@@ -2,14 +2,18 @@
 // acquired a private buffer and wrote the raw frames into it (which may call out and re-enter);
 // only now, in one call that calls nothing outside, are the shared tables touched. If sampling
 // stopped while the capture was in flight, nothing is inserted and the buffer is released.
+// No SDK profile path captures this way today: this and pool.ts are embedder API, for hosts whose
+// stack walk can re-enter (an allocation hook firing during a capture) and for the native-heap
+// aggregator later (docs/core.md, "Captures").
 //
-// Record layout in the buffer's data area, leaf frame first, each 4-aligned:
+// Record layout in the buffer's data area, leaf frame first, each CAP_ALIGN-aligned:
 //   key lo u32, key hi u32, line i32, column i32, name length u32, file length u32,
-//   mapping length u32, then the name, file and mapping bytes.
-// A name length of KEY_ONLY means "the cache had this key when I peeked": no strings follow.
+//   mapping length u32 (CAP_HEAD bytes), then the name, file and mapping bytes.
+// A name length of CAP_KEY_ONLY means "the cache had this key when I peeked": no strings follow.
+// The host writes records through the CAP_* constants in sdk/core/layout.generated.ts.
 import { LC_STATE, LC_SAMPLING_GEN, CFG_MAX_DEPTH, DROP_ABANDONED, DROP_STALE_KEY, DROP_TOO_DEEP,
-         SAMPLER_RUNNING, IO_TMP_PTR, IO_TMP_CAP, T_STACKS, ERR_BAD_HANDLE, ERR_BAD_ARGUMENT, ERR_NO_MEMORY,
-         hget, hinc, setError } from "./layout";
+         SAMPLER_RUNNING, IO_TMP_PTR, IO_TMP_CAP, T_STACKS, hget, hinc } from "./layout";
+import { ERR_BAD_HANDLE, ERR_BAD_ARGUMENT, ERR_NO_MEMORY, setError } from "./errors";
 import { BUF_HEADER, poolHeld, poolRelease, bufferGeneration, bufferCapacity } from "./pool";
 import { lruLookup } from "./lru";
 import { stringIntern } from "./strings";
@@ -19,8 +23,16 @@ import { tdesc } from "./table";
 import { sampleAdd } from "./samples";
 import { region } from "./io";
 
-export const KEY_ONLY: u32 = 0xffffffff;
-const REC_HEAD: u32 = 28;
+export const CAP_KEY_LO: usize = 0;
+export const CAP_KEY_HI: usize = 4;
+export const CAP_LINE: usize = 8;
+export const CAP_COLUMN: usize = 12;
+export const CAP_NAME_LEN: usize = 16;
+export const CAP_FILE_LEN: usize = 20;
+export const CAP_MAPPING_LEN: usize = 24;
+export const CAP_HEAD: u32 = 28;
+export const CAP_ALIGN: u32 = 4;
+export const CAP_KEY_ONLY: u32 = 0xffffffff;
 const SCRATCH_TAIL: u32 = 256;
 
 /**
@@ -45,7 +57,7 @@ export function captureCommit(buf: usize, nrec: u32, used: u32, kind: u32, label
 
 /** Stack handle for the records in buf (0 for an empty stack), or a negative error. */
 export function resolveStack(buf: usize, nrec: u32, used: u32): i32 {
-  if (used > bufferCapacity(buf) || nrec > (used / REC_HEAD)) return setError(ERR_BAD_ARGUMENT, used, nrec);
+  if (used > bufferCapacity(buf) || nrec > (used / CAP_HEAD)) return setError(ERR_BAD_ARGUMENT, used, nrec);
   const data = buf + BUF_HEADER;
   const end = data + used;
   const tmp = region(IO_TMP_PTR, IO_TMP_CAP, (nrec << 2) + SCRATCH_TAIL);
@@ -53,21 +65,22 @@ export function resolveStack(buf: usize, nrec: u32, used: u32): i32 {
   const scratch = tmp + (<usize>nrec << 2);
   let p = data;
   for (let r: u32 = 0; r < nrec; r++) {
-    if (p + REC_HEAD > end) return setError(ERR_BAD_ARGUMENT, r, 1);
-    const lo = load<u32>(p), hi = load<u32>(p, 4);
-    const nameLen = load<u32>(p, 16);
+    if (p + CAP_HEAD > end) return setError(ERR_BAD_ARGUMENT, r, 1);
+    const lo = load<u32>(p, CAP_KEY_LO), hi = load<u32>(p, CAP_KEY_HI);
+    const nameLen = load<u32>(p, CAP_NAME_LEN);
     let frame: i32;
-    if (nameLen == KEY_ONLY) {
-      p += REC_HEAD;
+    if (nameLen == CAP_KEY_ONLY) {
+      p += CAP_HEAD;
       const f = lruLookup(lo, hi);
       if (f == 0) { hinc(DROP_STALE_KEY); frame = internAsciiFrame(EVICTED_NAME, scratch); } else frame = <i32>(f - 1);
     } else {
-      const fileLen = load<u32>(p, 20), mapLen = load<u32>(p, 24);
-      const strs = p + REC_HEAD;
+      const fileLen = load<u32>(p, CAP_FILE_LEN), mapLen = load<u32>(p, CAP_MAPPING_LEN);
+      const strs = p + CAP_HEAD;
       const total = <u64>nameLen + <u64>fileLen + <u64>mapLen;
       if (<u64>strs + total > <u64>end) return setError(ERR_BAD_ARGUMENT, r, 2);
-      frame = frameStoreBytes(lo, hi, strs, nameLen, strs + nameLen, fileLen, strs + nameLen + fileLen, mapLen, load<i32>(p, 8), load<i32>(p, 12));
-      p = (strs + <usize>total + 3) & ~3;
+      frame = frameStoreBytes(lo, hi, strs, nameLen, strs + nameLen, fileLen, strs + nameLen + fileLen, mapLen,
+                              load<i32>(p, CAP_LINE), load<i32>(p, CAP_COLUMN));
+      p = (strs + <usize>total + CAP_ALIGN - 1) & ~(<usize>CAP_ALIGN - 1);
     }
     if (frame < 0) return setError(ERR_NO_MEMORY, 0, 0);
     store<u32>(tmp + (<usize>r << 2), <u32>frame);

@@ -2,6 +2,7 @@
 // a key evicted from the LRU cache and stored again maps to the same frame id, and ids handed
 // out stay valid forever (copy-out: eviction removes a cache key, never a frame). Payload:
 //   +8 name string id, +12 file string id, +16 mapping string id, +20 line i32, +24 column i32
+// (FRAME_* below; the host reads them through sdk/core/layout.generated.ts).
 import { tdesc, thead, tentry, tappend, tcount } from "./table";
 import { T_FRAMES } from "./layout";
 import { combine, mix32 } from "./hash";
@@ -9,6 +10,11 @@ import { stringIntern } from "./strings";
 import { lruStore } from "./lru";
 
 export const FRAME_ENTRY_SIZE: u32 = 28;
+export const FRAME_NAME: usize = 8;
+export const FRAME_FILE: usize = 12;
+export const FRAME_MAPPING: usize = 16;
+export const FRAME_LINE: usize = 20;
+export const FRAME_COLUMN: usize = 24;
 
 // @ts-ignore: decorator
 @inline export function frameCount(): u32 { return tcount(tdesc(T_FRAMES)); }
@@ -19,15 +25,15 @@ export function frameIntern(name: u32, file: u32, mapping: u32, line: i32, col: 
   let i = thead(t, hash);
   while (i != 0) {
     const e = tentry(t, i - 1);
-    if (load<u32>(e, 4) == hash && load<u32>(e, 8) == name && load<u32>(e, 12) == file &&
-        load<u32>(e, 16) == mapping && load<i32>(e, 20) == line && load<i32>(e, 24) == col) return <i32>(i - 1);
+    if (load<u32>(e, 4) == hash && load<u32>(e, FRAME_NAME) == name && load<u32>(e, FRAME_FILE) == file &&
+        load<u32>(e, FRAME_MAPPING) == mapping && load<i32>(e, FRAME_LINE) == line && load<i32>(e, FRAME_COLUMN) == col) return <i32>(i - 1);
     i = load<u32>(e);
   }
   const idx = tappend(t, hash);
   if (idx < 0) return -1;
   const e = tentry(t, <u32>idx);
-  store<u32>(e, name, 8); store<u32>(e, file, 12); store<u32>(e, mapping, 16);
-  store<i32>(e, line, 20); store<i32>(e, col, 24);
+  store<u32>(e, name, FRAME_NAME); store<u32>(e, file, FRAME_FILE); store<u32>(e, mapping, FRAME_MAPPING);
+  store<i32>(e, line, FRAME_LINE); store<i32>(e, col, FRAME_COLUMN);
   return idx;
 }
 

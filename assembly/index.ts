@@ -1,29 +1,29 @@
 // The exports of core.wasm. Arguments arrive as i32/f64 only (no i64 across the boundary, so
 // hosts never pay for BigInt): 64-bit keys and addresses come as (lo, hi) pairs, sizes and
-// times as f64 holding integers. Failures return negative ERR_* codes (layout.ts) with
-// details readable through lastError*(); the SDK turns them into exceptions.
-import { HDR, ABORT_SLOT, READOUT, LC_ERROR, LC_ERROR_DETAIL, LC_ERROR_DETAIL2, ERR_BAD_ARGUMENT, ERR_BAD_HANDLE,
-         ERR_NO_MEMORY, ERR_NOT_CONFIGURED, T_STRINGS, T_FRAMES, T_STACKS, T_LABELS, T_SAMPLES, T_LIVE, T_OWNERS, T_AGG,
-         SB_PTR, SB_USED, CFG_LRU_CAP, LRU_HITS, LRU_MISSES, LRU_EVICTIONS, LRU_UPDATES, LIVE_TRACKED, LIVE_CONFLICTS,
-         LIVE_UNMATCHED, LIVE_EMPTY_STACK, LIVE_PEND_DROPPED, LIVE_PEND_COUNT, LIVE_EXPORTING, POOL_IDLE_COUNT, POOL_OUT,
-         POOL_CREATED, POOL_DISCARDED, POOL_DENIED, DROP_NO_MEMORY, DROP_ABANDONED, DROP_STALE_KEY, DROP_TOO_DEEP,
-         BUMP, IO_STAGE_PTR, IO_STAGE_CAP, LC_RESETS, LC_PID, LC_STATE, LC_SAMPLER_STARTS, LC_WAS_RUNNING_AT_FORK, LC_IN_FORK, THR_COUNT, THR_IDS,
-         SNAP_CLEARED, SNAP_DROPPED_OWNERS, SNAP_DROPPED_STACKS, LC_SAMPLING_GEN, LC_STARTED_EVER, IO_OUT_PTR,
-         hget, hgetf, hset, setError } from "./layout";
+// times as f64 holding integers. Failures return negative ERR_* codes (errors.ts) with
+// details readable through lastError*(); the SDK turns them into exceptions. Every number the
+// host must agree on (codes, stat ids, record and entry layouts) is generated into
+// sdk/core/layout.generated.ts by scripts/gen-layout.mjs, so it is never copied by hand.
+import { HDR, ABORT_SLOT, READOUT, LC_ERROR, LC_ERROR_DETAIL, LC_ERROR_DETAIL2, T_STRINGS, T_FRAMES, T_STACKS,
+         T_LABELS, T_SAMPLES, T_LIVE, T_OWNERS, T_AGG, SB_PTR, THR_COUNT, THR_IDS, IO_STAGE_PTR, IO_STAGE_CAP, IO_OUT_PTR,
+         TV_STRINGS, TV_FRAMES, TV_STACKS, TV_LABELS, TV_SAMPLES, TV_LIVE, TV_OWNERS, TV_AGG, TV_STRING_BYTES,
+         hget, hset } from "./layout";
+import { ERR_BAD_ARGUMENT, ERR_BAD_HANDLE, ERR_NO_MEMORY, ERR_NOT_CONFIGURED, setError } from "./errors";
 import { tdesc, tcount, tentries } from "./table";
 import * as lc from "./lifecycle";
 import { stringIntern as internString } from "./strings";
 import { frameIntern as internFrame, frameStoreBytes } from "./frames";
-import { lruLookup as cacheLookup, lruPeek as cachePeek, lruStore as cacheStore, lruKeys as cacheKeys, lruSize } from "./lru";
+import { lruLookup as cacheLookup, lruPeek as cachePeek, lruStore as cacheStore, lruKeys as cacheKeys } from "./lru";
 import { triePush } from "./trie";
-import { sampleAdd as addSample } from "./samples";
+import { sampleAdd as addSample, BATCH_RECORD_SIZE, BATCH_STACK, BATCH_LABELS, BATCH_V0, BATCH_V1 } from "./samples";
 import { poolAcquire, poolRelease, bufferCapacity as capacityOf, poolHeld } from "./pool";
 import { captureCommit as commitCapture } from "./capture";
 import * as live from "./livemap";
 import { samplerSample as sampleDecision } from "./sampler";
-import * as snap from "./snapshot";
+import { plan as snapshotPlan, encode as snapshotEncodeInto } from "./snapshot-encode";
+import { restore as snapshotRestoreFrom, inputBuffer as snapshotInputBuffer } from "./snapshot-decode";
+import { checksum64 as snapshotChecksum } from "./snapshot-format";
 import { region } from "./io";
-import { arenaBase } from "./arena";
 import "./abort";
 
 const MAX_EXACT: f64 = 9007199254740992;
@@ -110,15 +110,15 @@ export function sampleAdd(kind: u32, stack: u32, labels: u32, v0: f64, v1: f64, 
   return i < 0 ? setError(ERR_NO_MEMORY, 0, 0) : i;
 }
 
-/** Batch add: n records of (stack u32, labels u32, v0 f64, v1 f64) at ptr, all of one kind.
+/** Batch add: n BATCH_RECORD_SIZE records (samples.ts) at ptr, all of one kind.
  *  Returns the number added, or a negative error at the first bad record (earlier ones stay). */
 export function sampleAddBatch(kind: u32, ptr: usize, n: u32): i32 {
   const r = checkReady(); if (r < 0) return r;
   const ns = tcount(tdesc(T_STACKS)), nl = tcount(tdesc(T_LABELS));
   for (let i: u32 = 0; i < n; i++) {
-    const p = ptr + <usize>i * 24;
-    const stack = load<u32>(p), labels = load<u32>(p, 4);
-    const v0 = load<f64>(p, 8), v1 = load<f64>(p, 16);
+    const p = ptr + <usize>i * BATCH_RECORD_SIZE;
+    const stack = load<u32>(p, BATCH_STACK), labels = load<u32>(p, BATCH_LABELS);
+    const v0 = load<f64>(p, BATCH_V0), v1 = load<f64>(p, BATCH_V1);
     if (stack == 0 || stack > ns || labels > nl) return setError(ERR_BAD_HANDLE, stack, labels);
     if (!okInt(v0, true) || !okInt(v1, true)) return setError(ERR_BAD_ARGUMENT, kind, i);
     if (addSample(kind, stack, labels, <i64>v0, <i64>v1, 0, 0) < 0) return setError(ERR_NO_MEMORY, 0, 0);
@@ -165,24 +165,24 @@ export function samplerSample(size: f64): i32 { return lc.configured() ? sampleD
 // --- snapshot ---
 export function snapshotEncode(budget: u32): f64 {
   const r = checkReady(); if (r < 0) return <f64>r;
-  return <f64>snap.encode(budget);
+  return <f64>snapshotEncodeInto(budget);
 }
 export function snapshotMeasure(budget: u32): f64 {
   const r = checkReady(); if (r < 0) return <f64>r;
-  return <f64>snap.plan(budget);
+  return <f64>snapshotPlan(budget);
 }
 /** A persistent region of at least `size` bytes where the host stages strings for one call
  *  (stringIntern, frameStore). Valid until the next call that may allocate. */
 export function stagingBuffer(size: u32): usize { return lc.configured() ? region(IO_STAGE_PTR, IO_STAGE_CAP, size) : 0; }
 export function snapshotOutput(): usize { return <usize>hget(IO_OUT_PTR); }
-export function snapshotInput(len: u32): usize { return lc.configured() ? snap.inputBuffer(len) : 0; }
+export function snapshotInput(len: u32): usize { return lc.configured() ? snapshotInputBuffer(len) : 0; }
 export function snapshotRestore(len: u32): i32 {
   const r = checkReady(); if (r < 0) return r;
-  return snap.restore(len);
+  return snapshotRestoreFrom(len);
 }
 export function checksum64(ptr: usize, len: u32): f64 {
   // Exposed for tests and tools that build snapshots by hand; returned as two u32 halves.
-  const h = snap.checksum64(ptr, len);
+  const h = snapshotChecksum(ptr, len);
   store<u64>(HDR + READOUT, h);
   return <f64>(HDR + READOUT);
 }
@@ -190,71 +190,23 @@ export function checksum64(ptr: usize, len: u32): f64 {
 // --- reading out ---
 // No managed allocations anywhere in the core (no arrays, no string building): the runtime's
 // allocator would hand out memory that the core's own arena also claims.
-function viewOf(out: usize, i: i32, table: usize): void {
+function viewOf(out: usize, i: u32, table: usize): void {
   const t = tdesc(table);
   store<u32>(out + (<usize>i << 3), <u32>tentries(t));
   store<u32>(out + (<usize>i << 3), tcount(t), 4);
 }
 
-/** Fills a block of u32 words describing every table (pointer, count pairs) and returns it. */
+/** Fills the table view (TV_* in layout.ts) and returns its address. */
 export function tablesView(): usize {
   const out = HDR + READOUT;
-  viewOf(out, 0, T_STRINGS); viewOf(out, 1, T_FRAMES); viewOf(out, 2, T_STACKS); viewOf(out, 3, T_LABELS);
-  viewOf(out, 4, T_SAMPLES); viewOf(out, 5, T_LIVE); viewOf(out, 6, T_OWNERS); viewOf(out, 7, T_AGG);
-  store<u32>(out, hget(SB_PTR), 64);
+  viewOf(out, TV_STRINGS, T_STRINGS); viewOf(out, TV_FRAMES, T_FRAMES); viewOf(out, TV_STACKS, T_STACKS);
+  viewOf(out, TV_LABELS, T_LABELS); viewOf(out, TV_SAMPLES, T_SAMPLES); viewOf(out, TV_LIVE, T_LIVE);
+  viewOf(out, TV_OWNERS, T_OWNERS); viewOf(out, TV_AGG, T_AGG);
+  store<u32>(out + (<usize>TV_STRING_BYTES << 2), hget(SB_PTR));
   return out;
 }
 
-export function stat(id: i32): f64 {
-  switch (id) {
-    case 0: return <f64>lruSize();
-    case 1: return <f64>hget(CFG_LRU_CAP);
-    case 2: return hgetf(LRU_HITS);
-    case 3: return hgetf(LRU_MISSES);
-    case 4: return hgetf(LRU_EVICTIONS);
-    case 5: return hgetf(LRU_UPDATES);
-    case 6: return <f64>tcount(tdesc(T_STRINGS));
-    case 7: return <f64>tcount(tdesc(T_FRAMES));
-    case 8: return <f64>tcount(tdesc(T_STACKS));
-    case 9: return <f64>tcount(tdesc(T_LABELS));
-    case 10: return <f64>tcount(tdesc(T_SAMPLES));
-    case 11: return <f64>tcount(tdesc(T_LIVE));
-    case 12: return <f64>tcount(tdesc(T_OWNERS));
-    case 13: return <f64>tcount(tdesc(T_AGG));
-    case 14: return hgetf(LIVE_TRACKED);
-    case 15: return hgetf(LIVE_CONFLICTS);
-    case 16: return hgetf(LIVE_UNMATCHED);
-    case 17: return hgetf(LIVE_EMPTY_STACK);
-    case 18: return hgetf(LIVE_PEND_DROPPED);
-    case 19: return <f64>hget(POOL_IDLE_COUNT);
-    case 20: return <f64>hget(POOL_OUT);
-    case 21: return <f64>hget(POOL_CREATED);
-    case 22: return <f64>hget(POOL_DISCARDED);
-    case 23: return hgetf(POOL_DENIED);
-    case 24: return hgetf(DROP_NO_MEMORY);
-    case 25: return hgetf(DROP_ABANDONED);
-    case 26: return hgetf(DROP_STALE_KEY);
-    case 27: return hgetf(DROP_TOO_DEEP);
-    case 28: return <f64>hget(BUMP);
-    case 29: return <f64>hget(LC_RESETS);
-    case 30: return <f64>hget(LC_PID);
-    case 31: return <f64>hget(LC_STATE);
-    case 32: return <f64>hget(LC_SAMPLER_STARTS);
-    case 33: return <f64>hget(LC_WAS_RUNNING_AT_FORK);
-    case 34: return <f64>hget(LC_IN_FORK);
-    case 35: return <f64>hget(THR_COUNT);
-    case 36: return hgetf(SNAP_CLEARED);
-    case 37: return <f64>hget(SNAP_DROPPED_OWNERS);
-    case 38: return <f64>hget(SNAP_DROPPED_STACKS);
-    case 39: return <f64>hget(LC_SAMPLING_GEN);
-    case 40: return <f64>hget(SB_USED);
-    case 41: return <f64>hget(LC_STARTED_EVER);
-    case 42: return <f64>hget(LIVE_PEND_COUNT);
-    case 43: return <f64>hget(LIVE_EXPORTING);
-    case 44: return <f64>arenaBase();
-    default: return -1;
-  }
-}
+export { statValue as stat } from "./stats";
 
 export function lastError(): i32 { return <i32>hget(LC_ERROR); }
 export function lastErrorDetail(): u32 { return hget(LC_ERROR_DETAIL); }

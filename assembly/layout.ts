@@ -11,6 +11,8 @@
 //                           first insert, so nothing else needs clearing.
 // Everything after the header is bump-allocated regions; a growing table moves to a new region
 // and abandons the old one (reclaimed only by a reset or by recycling the instance).
+// What the host must agree on (HDR*, ABORT_SLOT, TV_*, SAMPLER_*) is copied into
+// sdk/core/layout.generated.ts by scripts/gen-layout.mjs; the rest is the core's own business.
 
 /** Abort details (message ptr, file ptr, line, column) for the SDK to read after a trap. */
 export const ABORT_SLOT: usize = 16;
@@ -112,7 +114,7 @@ export const SNAP_DROPPED_STACKS: usize = 668;
 export const THR_COUNT: usize = 680;
 export const THR_IDS: usize = 684;         // MAX_THREADS u32s
 export const MAX_THREADS: u32 = 64;
-export const READOUT: usize = 944;         // table view block filled by tablesView(): 17 u32 words
+export const READOUT: usize = 944;         // TV_WORDS u32 words filled by tablesView() (below)
 export const POOL_OUT_LIST: usize = 1024;  // MAX_BUFFERS_OUT pointers of buffers handed out (0 = free slot)
 export const MAX_BUFFERS_OUT: u32 = 32;
 export const IO_STAGE_PTR: usize = 1152;   // host-side string staging for frameStore/stringIntern
@@ -125,31 +127,24 @@ export const HDR_SIZE: usize = 1280;
 
 export const CONFIGURED_MAGIC: u32 = 0x57505246;
 
+// LC_STATE values (the SDK's SamplerState).
 export const SAMPLER_STOPPED: u32 = 0;
 export const SAMPLER_RUNNING: u32 = 1;
 export const SAMPLER_ERRORED: u32 = 2;
 
-/** Error codes returned (negated) by exports and kept in LC_ERROR; the SDK maps them to messages. */
-export const ERR_NONE: i32 = 0;
-export const ERR_NO_MEMORY: i32 = 1;
-export const ERR_NOT_CONFIGURED: i32 = 2;
-export const ERR_BAD_ARGUMENT: i32 = 3;
-export const ERR_BAD_HANDLE: i32 = 4;
-export const ERR_SNAP_TRUNCATED: i32 = 10;
-export const ERR_SNAP_MAGIC: i32 = 11;
-export const ERR_SNAP_VERSION: i32 = 12;
-export const ERR_SNAP_CHECKSUM: i32 = 13;
-export const ERR_SNAP_TRAILING: i32 = 14;
-export const ERR_SNAP_LENGTH: i32 = 15;
-export const ERR_SNAP_COUNT: i32 = 16;
-export const ERR_SNAP_INDEX: i32 = 17;
-export const ERR_SNAP_VARINT: i32 = 18;
-export const ERR_SNAP_FLAGS: i32 = 19;
-export const ERR_SNAP_DUP_OWNER: i32 = 20;
-export const ERR_SNAP_BUDGET: i32 = 21;
-export const ERR_SNAP_DEPTH: i32 = 22;
-export const ERR_LIVE_EXPORTING: i32 = 23;
-export const ERR_SNAP_DUP_ADDRESS: i32 = 24;
+// The table view at READOUT, so the host finds every table with one call: table TV_<name> has
+// its entries pointer in word 2*i and its count in word 2*i+1; TV_STRING_BYTES is the word with
+// the string bytes pointer (string entries hold offsets into it).
+export const TV_STRINGS: u32 = 0;
+export const TV_FRAMES: u32 = 1;
+export const TV_STACKS: u32 = 2;
+export const TV_LABELS: u32 = 3;
+export const TV_SAMPLES: u32 = 4;
+export const TV_LIVE: u32 = 5;
+export const TV_OWNERS: u32 = 6;
+export const TV_AGG: u32 = 7;
+export const TV_STRING_BYTES: u32 = 16;
+export const TV_WORDS: u32 = 17;
 
 // @ts-ignore: decorator
 @inline export function hget(off: usize): u32 { return load<u32>(HDR + off); }
@@ -161,10 +156,3 @@ export const ERR_SNAP_DUP_ADDRESS: i32 = 24;
 @inline export function hsetf(off: usize, v: f64): void { store<f64>(HDR + off, v); }
 // @ts-ignore: decorator
 @inline export function hinc(off: usize): void { store<f64>(HDR + off, load<f64>(HDR + off) + 1); }
-
-export function setError(code: i32, detail: u32, detail2: u32): i32 {
-  hset(LC_ERROR, <u32>code);
-  hset(LC_ERROR_DETAIL, detail);
-  hset(LC_ERROR_DETAIL2, detail2);
-  return -code;
-}

@@ -3,7 +3,7 @@
 //
 // Entries:  live  (40 B): +8 owner, +12 addr lo, +16 addr hi, +20 stack, +24 size f64, +32 time f64
 //           owner (24 B): +8 owner, +12 count, +16 bytes f64
-//           agg   (32 B): +8 owner, +12 stack, +16 count, +24 bytes f64
+//           agg   (32 B): +8 owner, +12 stack, +16 count, +20 pad, +24 bytes f64
 // Sizes and times are f64 holding integers (exact to 2^53), the host's number type.
 //
 // While an export is open (a reader walks the tables), events are deferred and applied when
@@ -18,11 +18,27 @@ import { arenaAlloc } from "./arena";
 import { combine, mix32 } from "./hash";
 import { hook, HOOK_LIVE_INSERT, HOOK_LIVE_REMOVE } from "./hooks";
 
+// Entry layouts (the comment above), shared with the host through sdk/core/layout.generated.ts.
 export const LIVE_ENTRY_SIZE: u32 = 40;
+export const LIVE_OWNER: usize = 8;
+export const LIVE_ADDR_LO: usize = 12;
+export const LIVE_ADDR_HI: usize = 16;
+export const LIVE_STACK: usize = 20;
+export const LIVE_SIZE: usize = 24;
+export const LIVE_TIME: usize = 32;
 export const OWNER_ENTRY_SIZE: u32 = 24;
+export const OWNER_ID: usize = 8;
+export const OWNER_COUNT: usize = 12;
+export const OWNER_BYTES: usize = 16;
 export const AGG_ENTRY_SIZE: u32 = 32;
+export const AGG_OWNER: usize = 8;
+export const AGG_STACK: usize = 12;
+export const AGG_COUNT: usize = 16;
+export const AGG_PAD: usize = 20;
+export const AGG_BYTES: usize = 24;
 
-// Event kinds, as the native hooks report them.
+// Event kinds, as the native hooks report them (native-bridge/heap uses the same numbers; the
+// SDK's LiveEventKind is generated from these).
 export const EV_ALLOC: u32 = 1;      // malloc/calloc/memalign/... and restored entries
 export const EV_FREE: u32 = 2;
 export const EV_REALLOC: u32 = 3;    // free(old) then alloc(new), also when old == new
@@ -46,7 +62,7 @@ export function liveFind(owner: u32, lo: u32, hi: u32): i32 {
   let i = thead(t, hash);
   while (i != 0) {
     const e = tentry(t, i - 1);
-    if (load<u32>(e, 4) == hash && load<u32>(e, 12) == lo && load<u32>(e, 16) == hi && load<u32>(e, 8) == owner) return <i32>(i - 1);
+    if (load<u32>(e, 4) == hash && load<u32>(e, LIVE_ADDR_LO) == lo && load<u32>(e, LIVE_ADDR_HI) == hi && load<u32>(e, LIVE_OWNER) == owner) return <i32>(i - 1);
     i = load<u32>(e);
   }
   return -1;
@@ -58,7 +74,7 @@ export function ownerFind(owner: u32): i32 {
   let i = thead(t, hash);
   while (i != 0) {
     const e = tentry(t, i - 1);
-    if (load<u32>(e, 8) == owner) return <i32>(i - 1);
+    if (load<u32>(e, OWNER_ID) == owner) return <i32>(i - 1);
     i = load<u32>(e);
   }
   return -1;
@@ -70,7 +86,7 @@ function aggFind(owner: u32, stack: u32): i32 {
   let i = thead(t, hash);
   while (i != 0) {
     const e = tentry(t, i - 1);
-    if (load<u32>(e, 8) == owner && load<u32>(e, 12) == stack) return <i32>(i - 1);
+    if (load<u32>(e, AGG_OWNER) == owner && load<u32>(e, AGG_STACK) == stack) return <i32>(i - 1);
     i = load<u32>(e);
   }
   return -1;
@@ -91,12 +107,12 @@ export function ownerAdd(owner: u32, count: i32, bytes: f64): bool {
     oi = tappend(ot, mix32(owner));
     if (oi < 0) return false;
     const n = tentry(ot, <u32>oi);
-    store<u32>(n, owner, 8); store<u32>(n, 0, 12); store<f64>(n, 0, 16);
+    store<u32>(n, owner, OWNER_ID); store<u32>(n, 0, OWNER_COUNT); store<f64>(n, 0, OWNER_BYTES);
   }
   const e = tentry(ot, <u32>oi);
-  const c = <u32>(<i32>load<u32>(e, 12) + count);
-  store<u32>(e, c, 12);
-  store<f64>(e, load<f64>(e, 16) + bytes, 16);
+  const c = <u32>(<i32>load<u32>(e, OWNER_COUNT) + count);
+  store<u32>(e, c, OWNER_COUNT);
+  store<f64>(e, load<f64>(e, OWNER_BYTES) + bytes, OWNER_BYTES);
   if (c == 0) tremove(ot, <u32>oi);
   return true;
 }
@@ -110,12 +126,13 @@ export function aggAdd(owner: u32, stack: u32, count: i32, bytes: f64): bool {
     ai = tappend(at, aggHash(owner, stack));
     if (ai < 0) return false;
     const n = tentry(at, <u32>ai);
-    store<u32>(n, owner, 8); store<u32>(n, stack, 12); store<u32>(n, 0, 16); store<u32>(n, 0, 20); store<f64>(n, 0, 24);
+    store<u32>(n, owner, AGG_OWNER); store<u32>(n, stack, AGG_STACK); store<u32>(n, 0, AGG_COUNT); store<u32>(n, 0, AGG_PAD);
+    store<f64>(n, 0, AGG_BYTES);
   }
   const e = tentry(at, <u32>ai);
-  const c = <u32>(<i32>load<u32>(e, 16) + count);
-  store<u32>(e, c, 16);
-  store<f64>(e, load<f64>(e, 24) + bytes, 24);
+  const c = <u32>(<i32>load<u32>(e, AGG_COUNT) + count);
+  store<u32>(e, c, AGG_COUNT);
+  store<f64>(e, load<f64>(e, AGG_BYTES) + bytes, AGG_BYTES);
   if (c == 0) tremove(at, <u32>ai);
   return true;
 }
@@ -128,9 +145,9 @@ function adjust(owner: u32, stack: u32, size: f64, delta: i32): bool {
 function removeAt(idx: u32): void {
   const t = tdesc(T_LIVE);
   const e = tentry(t, idx);
-  const owner = load<u32>(e, 8);
-  const stack = load<u32>(e, 20);
-  const size = load<f64>(e, 24);
+  const owner = load<u32>(e, LIVE_OWNER);
+  const stack = load<u32>(e, LIVE_STACK);
+  const size = load<f64>(e, LIVE_SIZE);
   tremove(t, idx);
   hook(HOOK_LIVE_REMOVE);
   hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) - 1);
@@ -151,8 +168,8 @@ export function liveAllocNow(owner: u32, lo: u32, hi: u32, size: f64, stack: u32
   const t = tdesc(T_LIVE);
   const idx = tappend(t, liveHash(owner, lo, hi));
   const e = tentry(t, <u32>idx);
-  store<u32>(e, owner, 8); store<u32>(e, lo, 12); store<u32>(e, hi, 16); store<u32>(e, stack, 20);
-  store<f64>(e, size, 24); store<f64>(e, time, 32);
+  store<u32>(e, owner, LIVE_OWNER); store<u32>(e, lo, LIVE_ADDR_LO); store<u32>(e, hi, LIVE_ADDR_HI); store<u32>(e, stack, LIVE_STACK);
+  store<f64>(e, size, LIVE_SIZE); store<f64>(e, time, LIVE_TIME);
   hook(HOOK_LIVE_INSERT);
   hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + 1);
   adjust(owner, stack, size, 1);
@@ -250,7 +267,7 @@ export function liveClearOwner(owner: u32): u32 {
   let i = tcount(t);
   while (i > 0) {
     i--;
-    if (load<u32>(tentry(t, i), 8) == owner) { removeAt(i); removed++; }
+    if (load<u32>(tentry(t, i), LIVE_OWNER) == owner) { removeAt(i); removed++; }
   }
   return removed;
 }

@@ -1,6 +1,8 @@
 // Scratch buffer pool. A capture writes into a buffer that nobody else holds, so re-entrant or
 // interleaved captures (an allocation hook firing while a stack is being captured) can never
-// write into each other's buffers; there is no shared scratch and no lock to try.
+// write into each other's buffers; there is no shared scratch and no lock to try. Used only by
+// captures (capture.ts), which the SDK's own profiles do not take today: embedder API, kept for
+// hosts with re-entrant stack walks and for the native-heap aggregator (docs/core.md).
 //
 // Buffer: 16-byte header (+0 state, +4 sampling generation at acquire / free-list link,
 // +8 data capacity) followed by CFG_BUF_SIZE - 16 data bytes. The pool keeps at most
@@ -13,7 +15,10 @@ import { HDR, CFG_BUF_SIZE, CFG_POOL_IDLE_MAX, CFG_MAX_BUFFERS, LC_SAMPLING_GEN,
 import { arenaAlloc } from "./arena";
 import { hook, HOOK_POOL } from "./hooks";
 
-export const BUF_HEADER: u32 = 16;
+export const BUF_HEADER: u32 = 16;          // the host writes capture records from buf + BUF_HEADER
+const BUF_STATE: usize = 0;
+const BUF_LINK: usize = 4;                   // sampling generation while out, free-list link after
+const BUF_CAPACITY: usize = 8;
 const IN_USE: u32 = 0x5c4a7c41;
 const IDLE: u32 = 0x1d1e1d1e;
 
@@ -36,18 +41,18 @@ export function poolAcquire(): usize {
     hset(POOL_IDLE_COUNT, idle - 1);
   } else if (hget(POOL_FREE_HEAD) != 0) {
     buf = <usize>hget(POOL_FREE_HEAD);
-    hset(POOL_FREE_HEAD, load<u32>(buf, 4));
+    hset(POOL_FREE_HEAD, load<u32>(buf, BUF_LINK));
   } else {
     const size = hget(CFG_BUF_SIZE);
     buf = arenaAlloc(<usize>size);
     if (buf == 0) { hinc(POOL_DENIED); return 0; }
-    store<u32>(buf, size - BUF_HEADER, 8);
+    store<u32>(buf, size - BUF_HEADER, BUF_CAPACITY);
     hset(POOL_CREATED, hget(POOL_CREATED) + 1);
   }
   hook(HOOK_POOL);
   outListSet(0, <u32>buf);
-  store<u32>(buf, IN_USE);
-  store<u32>(buf, hget(LC_SAMPLING_GEN), 4);
+  store<u32>(buf, IN_USE, BUF_STATE);
+  store<u32>(buf, hget(LC_SAMPLING_GEN), BUF_LINK);
   hset(POOL_OUT, hget(POOL_OUT) + 1);
   return buf;
 }
@@ -72,7 +77,7 @@ export function poolHeld(buf: usize): bool {
 /** Returns a buffer; false if it was not one handed out (a double release is caught here). */
 export function poolRelease(buf: usize): bool {
   if (!outListSet(<u32>buf, 0)) return false;
-  store<u32>(buf, IDLE);
+  store<u32>(buf, IDLE, BUF_STATE);
   hset(POOL_OUT, hget(POOL_OUT) - 1);
   const idle = hget(POOL_IDLE_COUNT);
   const arr = idle < hget(CFG_POOL_IDLE_MAX) ? idleArray() : 0;
@@ -80,12 +85,12 @@ export function poolRelease(buf: usize): bool {
     store<u32>(arr + (<usize>idle << 2), <u32>buf);
     hset(POOL_IDLE_COUNT, idle + 1);
   } else {
-    store<u32>(buf, hget(POOL_FREE_HEAD), 4);
+    store<u32>(buf, hget(POOL_FREE_HEAD), BUF_LINK);
     hset(POOL_FREE_HEAD, <u32>buf);
     hset(POOL_DISCARDED, hget(POOL_DISCARDED) + 1);
   }
   return true;
 }
 
-export function bufferGeneration(buf: usize): u32 { return load<u32>(buf, 4); }
-export function bufferCapacity(buf: usize): u32 { return load<u32>(buf, 8); }
+export function bufferGeneration(buf: usize): u32 { return load<u32>(buf, BUF_LINK); }
+export function bufferCapacity(buf: usize): u32 { return load<u32>(buf, BUF_CAPACITY); }

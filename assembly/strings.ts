@@ -1,6 +1,8 @@
 // String table: UTF-8 byte strings interned to dense ids. Entry payload:
 //   +8 offset u32 (into the bytes arena; an offset, not a pointer, because the arena moves)
 //   +12 length u32
+// The host reads entries and the bytes arena directly (sdk/core/tables.ts), through the
+// STRING_* constants that scripts/gen-layout.mjs copies into sdk/core/layout.generated.ts.
 import { tdesc, thead, tentry, tappend, tcount, treserve } from "./table";
 import { T_STRINGS, SB_PTR, SB_USED, SB_CAP, hget, hset } from "./layout";
 import { arenaAlloc } from "./arena";
@@ -8,11 +10,13 @@ import { hashBytes } from "./hash";
 import { hook, HOOK_STRING_BYTES } from "./hooks";
 
 export const STRING_ENTRY_SIZE: u32 = 16;
+export const STRING_OFFSET: usize = 8;
+export const STRING_LENGTH: usize = 12;
 
 // @ts-ignore: decorator
 @inline export function stringCount(): u32 { return tcount(tdesc(T_STRINGS)); }
-export function stringPtr(id: u32): usize { return <usize>hget(SB_PTR) + <usize>load<u32>(tentry(tdesc(T_STRINGS), id), 8); }
-export function stringLen(id: u32): u32 { return load<u32>(tentry(tdesc(T_STRINGS), id), 12); }
+export function stringPtr(id: u32): usize { return <usize>hget(SB_PTR) + <usize>load<u32>(tentry(tdesc(T_STRINGS), id), STRING_OFFSET); }
+export function stringLen(id: u32): u32 { return load<u32>(tentry(tdesc(T_STRINGS), id), STRING_LENGTH); }
 
 function reserveBytes(len: u32): bool {
   const used = hget(SB_USED);
@@ -36,8 +40,8 @@ export function stringFind(ptr: usize, len: u32, hash: u32): i32 {
   const base = <usize>hget(SB_PTR);
   while (i != 0) {
     const e = tentry(t, i - 1);
-    if (load<u32>(e, 4) == hash && load<u32>(e, 12) == len &&
-        memory.compare(base + <usize>load<u32>(e, 8), ptr, len) == 0) return <i32>(i - 1);
+    if (load<u32>(e, 4) == hash && load<u32>(e, STRING_LENGTH) == len &&
+        memory.compare(base + <usize>load<u32>(e, STRING_OFFSET), ptr, len) == 0) return <i32>(i - 1);
     i = load<u32>(e);
   }
   return -1;
@@ -58,8 +62,8 @@ export function stringIntern(ptr: usize, len: u32): i32 {
   const idx = tappend(t, hash);
   if (idx < 0) return -1;
   const e = tentry(t, <u32>idx);
-  store<u32>(e, off, 8);
-  store<u32>(e, len, 12);
+  store<u32>(e, off, STRING_OFFSET);
+  store<u32>(e, len, STRING_LENGTH);
   return idx;
 }
 

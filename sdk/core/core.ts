@@ -4,10 +4,12 @@
 // Everything here is runtime-neutral (no node: imports at module level) so the same module
 // runs in Node, Deno and browsers.
 import { compileCore, type CoreSource } from './load.js';
-import { CoreError, describeCoreError } from './errors.js';
+import { CoreError, CoreErrorCode, describeCoreError } from './errors.js';
 import { type CoreExports, Stat, LiveEventKind, SamplerState } from './exports.js';
 import { type CoreOptions, type ResolvedCoreOptions, resolveCoreOptions, memoryPages } from './options.js';
 import { CoreTables, type FrameInfo } from './tables.js';
+import { BATCH_RECORD_SIZE, BATCH_STACK, BATCH_LABELS, BATCH_V0, BATCH_V1, BUF_HEADER, CAP_HEAD, CAP_ALIGN, CAP_KEY_ONLY,
+  CAP_KEY_LO, CAP_KEY_HI, CAP_LINE, CAP_COLUMN, CAP_NAME_LEN, CAP_FILE_LEN, CAP_MAPPING_LEN } from './layout.generated.js';
 import { snapshotBudget, readEnv, SNAPSHOT_BUDGET_ENV } from './snapshot-budget.js';
 
 export { CoreError, CoreTables, compileCore, LiveEventKind, SamplerState, Stat };
@@ -43,9 +45,6 @@ export interface CoreHooks {
   onCheckpoint?: (id: number) => void;
 }
 
-const FRAME_RECORD_HEAD = 28;
-const KEY_ONLY = 0xffffffff;
-const BUFFER_HEADER = 16;
 const TWO32 = 0x100000000;
 const encoder = new TextEncoder();
 
@@ -128,7 +127,7 @@ export class Core {
     let bound = 0;
     for (const s of strings) bound += s.length * 3;
     const ptr = this.ex.stagingBuffer(bound);
-    if (ptr === 0) throw new CoreError(1, `wasmprof core: no memory to stage ${bound} bytes of strings`);
+    if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, `wasmprof core: no memory to stage ${bound} bytes of strings`);
     const mem = this.bytes();
     let at = ptr;
     const spans: number[] = [];
@@ -189,7 +188,7 @@ export class Core {
   lookupFrames(keys: Uint32Array): Int32Array {
     const n = keys.length >>> 1;
     const ptr = this.ex.stagingBuffer(n * 8);
-    if (ptr === 0) throw new CoreError(1, 'wasmprof core: no memory for a batch lookup');
+    if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, 'wasmprof core: no memory for a batch lookup');
     new Uint32Array(this.ex.memory.buffer, ptr, n * 2).set(keys.subarray(0, n * 2));
     this.ex.lruLookupBatch(ptr, n);
     const words = new Uint32Array(this.ex.memory.buffer, ptr, n * 2);
@@ -217,7 +216,7 @@ export class Core {
   cachedKeys(): Array<[number, number]> {
     const n = this.ex.stat(Stat.lruSize);
     const ptr = this.ex.stagingBuffer(n * 8);
-    if (ptr === 0) throw new CoreError(1, 'wasmprof core: no memory to list the cached keys');
+    if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, 'wasmprof core: no memory to list the cached keys');
     const got = this.ex.lruKeys(ptr, n);
     const w = new Uint32Array(this.ex.memory.buffer, ptr, got * 2);
     const out: Array<[number, number]> = [];
@@ -256,16 +255,17 @@ export class Core {
   addSamples(kind: number, stacks: Uint32Array, labels: Uint32Array, v0: Float64Array, v1: Float64Array): void {
     const n = stacks.length;
     if (labels.length !== n || v0.length !== n || v1.length !== n) throw new RangeError('wasmprof core: addSamples arrays differ in length');
-    const ptr = this.ex.stagingBuffer(n * 24);
-    if (ptr === 0) throw new CoreError(1, 'wasmprof core: no memory for a batch of samples');
-    // Records are 24 bytes: stack u32, labels u32, v0 f64, v1 f64 (the staging region is 8-aligned).
-    const u32 = new Uint32Array(this.ex.memory.buffer, ptr, n * 6);
-    const f64 = new Float64Array(this.ex.memory.buffer, ptr, n * 3);
+    const ptr = this.ex.stagingBuffer(n * BATCH_RECORD_SIZE);
+    if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, 'wasmprof core: no memory for a batch of samples');
+    // BATCH_* records (assembly/samples.ts); the staging region is 8-aligned.
+    const u32 = new Uint32Array(this.ex.memory.buffer, ptr, (n * BATCH_RECORD_SIZE) >> 2);
+    const f64 = new Float64Array(this.ex.memory.buffer, ptr, (n * BATCH_RECORD_SIZE) >> 3);
     for (let i = 0; i < n; i++) {
-      u32[i * 6] = stacks[i];
-      u32[i * 6 + 1] = labels[i];
-      f64[i * 3 + 1] = v0[i];
-      f64[i * 3 + 2] = v1[i];
+      const r = i * BATCH_RECORD_SIZE;
+      u32[(r + BATCH_STACK) >> 2] = stacks[i];
+      u32[(r + BATCH_LABELS) >> 2] = labels[i];
+      f64[(r + BATCH_V0) >> 3] = v0[i];
+      f64[(r + BATCH_V1) >> 3] = v1[i];
     }
     this.check(this.ex.sampleAddBatch(kind >>> 0, ptr, n), 'addSamples');
   }
@@ -323,7 +323,7 @@ export class Core {
   restoreSnapshot(bytes: Uint8Array): number {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('wasmprof core: restoreSnapshot needs a Uint8Array');
     const ptr = this.ex.snapshotInput(bytes.byteLength);
-    if (ptr === 0) throw new CoreError(1, `wasmprof core: restoreSnapshot: no memory for ${bytes.byteLength} input bytes`);
+    if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, `wasmprof core: restoreSnapshot: no memory for ${bytes.byteLength} input bytes`);
     this.bytes().set(bytes, ptr);
     return this.check(this.ex.snapshotRestore(bytes.byteLength), 'restoreSnapshot');
   }
@@ -366,7 +366,7 @@ export class CaptureBuffer {
   private done = false;
 
   constructor(private readonly core: Core, private readonly ex: CoreExports, readonly buffer: number, private readonly mem: () => Uint8Array) {
-    this.at = buffer + BUFFER_HEADER;
+    this.at = buffer + BUF_HEADER;
     this.end = this.at + ex.bufferCapacity(buffer);
   }
 
@@ -378,15 +378,15 @@ export class CaptureBuffer {
    */
   push(keyLo: number, keyHi: number, info: () => FrameInfo): boolean {
     if (this.done) throw new Error('wasmprof core: capture already ended');
-    if (this.at + FRAME_RECORD_HEAD > this.end) return false;
+    if (this.at + CAP_HEAD > this.end) return false;
     const dv = new DataView(this.mem().buffer);
     const p = this.at;
-    dv.setUint32(p, keyLo >>> 0, true);
-    dv.setUint32(p + 4, keyHi >>> 0, true);
+    dv.setUint32(p + CAP_KEY_LO, keyLo >>> 0, true);
+    dv.setUint32(p + CAP_KEY_HI, keyHi >>> 0, true);
     if (this.core.peekFrame(keyLo, keyHi) >= 0) {
-      dv.setInt32(p + 8, 0, true); dv.setInt32(p + 12, 0, true);
-      dv.setUint32(p + 16, KEY_ONLY, true); dv.setUint32(p + 20, 0, true); dv.setUint32(p + 24, 0, true);
-      this.at += FRAME_RECORD_HEAD;
+      dv.setInt32(p + CAP_LINE, 0, true); dv.setInt32(p + CAP_COLUMN, 0, true);
+      dv.setUint32(p + CAP_NAME_LEN, CAP_KEY_ONLY, true); dv.setUint32(p + CAP_FILE_LEN, 0, true); dv.setUint32(p + CAP_MAPPING_LEN, 0, true);
+      this.at += CAP_HEAD;
       this.records++;
       return true;
     }
@@ -394,7 +394,7 @@ export class CaptureBuffer {
     const f = info();
     const mem = this.mem();
     const view = new DataView(mem.buffer);
-    let q = p + FRAME_RECORD_HEAD;
+    let q = p + CAP_HEAD;
     const lens: number[] = [];
     for (const s of [f.name, f.file, f.mapping]) {
       const { read, written } = encoder.encodeInto(s, mem.subarray(q, this.end));
@@ -402,9 +402,9 @@ export class CaptureBuffer {
       lens.push(written);
       q += written;
     }
-    view.setInt32(p + 8, f.line | 0, true); view.setInt32(p + 12, f.column | 0, true);
-    view.setUint32(p + 16, lens[0], true); view.setUint32(p + 20, lens[1], true); view.setUint32(p + 24, lens[2], true);
-    this.at = (q + 3) & ~3;
+    view.setInt32(p + CAP_LINE, f.line | 0, true); view.setInt32(p + CAP_COLUMN, f.column | 0, true);
+    view.setUint32(p + CAP_NAME_LEN, lens[0], true); view.setUint32(p + CAP_FILE_LEN, lens[1], true); view.setUint32(p + CAP_MAPPING_LEN, lens[2], true);
+    this.at = (q + CAP_ALIGN - 1) & ~(CAP_ALIGN - 1);
     this.records++;
     return true;
   }
@@ -414,7 +414,7 @@ export class CaptureBuffer {
   commit(kind: number, labels: number, v0: number, v1 = 0, v2 = 0, v3 = 0): number {
     if (this.done) throw new Error('wasmprof core: capture already ended');
     this.done = true;
-    const used = Math.min(this.at, this.end) - (this.buffer + BUFFER_HEADER);
+    const used = Math.min(this.at, this.end) - (this.buffer + BUF_HEADER);
     const rc = this.ex.captureCommit(this.buffer, this.records, used, kind >>> 0, labels >>> 0, v0, v1, v2, v3);
     if (rc < 0) {
       const code = -rc;

@@ -1,28 +1,10 @@
-// Error codes of core.wasm (assembly/layout.ts ERR_*) and the messages users see for them.
+// The messages users see for the core's error codes. The codes themselves are generated from
+// assembly/errors.ts (layout.generated.ts); test/core/layout.test.ts checks each has a message.
+import { CoreErrorCode, SnapshotSection } from './layout.generated.js';
 
-export const CoreErrorCode = {
-  NoMemory: 1,
-  NotConfigured: 2,
-  BadArgument: 3,
-  BadHandle: 4,
-  SnapshotTruncated: 10,
-  SnapshotMagic: 11,
-  SnapshotVersion: 12,
-  SnapshotChecksum: 13,
-  SnapshotTrailing: 14,
-  SnapshotLength: 15,
-  SnapshotCount: 16,
-  SnapshotIndex: 17,
-  SnapshotVarint: 18,
-  SnapshotFlags: 19,
-  SnapshotDuplicateOwner: 20,
-  SnapshotBudget: 21,
-  SnapshotDepth: 22,
-  LiveExporting: 23,
-} as const;
-export type CoreErrorCode = (typeof CoreErrorCode)[keyof typeof CoreErrorCode];
+export { CoreErrorCode };
 
-const SECTIONS = ['', 'string', 'frame', 'stack', 'owner', 'entry'];
+const SECTIONS: Record<number, string> = Object.fromEntries(Object.entries(SnapshotSection).map(([name, id]) => [id, name]));
 
 /** A failure reported by the core, with the code it returned and a message naming what is wrong. */
 export class CoreError extends Error {
@@ -44,7 +26,7 @@ export function describeCoreError(op: string, code: number, d1: number, d2: numb
       case CoreErrorCode.SnapshotVersion: return `unsupported snapshot version ${d1} (this core reads version ${d2})`;
       case CoreErrorCode.SnapshotChecksum: return 'snapshot checksum mismatch: the bytes were altered or damaged';
       case CoreErrorCode.SnapshotTrailing: return `snapshot has ${d1} unexpected trailing bytes`;
-      case CoreErrorCode.SnapshotLength: return d1 === 0
+      case CoreErrorCode.SnapshotLength: return d1 === SnapshotSection.header
         ? `snapshot length field says ${d2} bytes, less than a header`
         : `snapshot ${SECTIONS[d1] ?? 'section'} ${d2}: length points past the end of the data`;
       case CoreErrorCode.SnapshotCount: return `snapshot ${SECTIONS[d1] ?? 'section'} count ${d2} is larger than the data could hold`;

@@ -1,5 +1,7 @@
 // The raw export signatures of core.wasm, typed once so the rest of the SDK never touches
-// untyped exports. Pointers are byte offsets into the core's memory.
+// untyped exports. Pointers are byte offsets into the core's memory. The numbers that go with
+// them (stat ids, event kinds, sampler states) are generated from assembly/ into
+// layout.generated.ts and re-exported here, so nothing is copied by hand.
 
 export interface CoreExports {
   readonly memory: WebAssembly.Memory;
@@ -57,22 +59,4 @@ export interface CoreExports {
   abortSlot(): number;
 }
 
-/** Stat ids understood by the core's stat() export (assembly/index.ts). */
-export const Stat = {
-  lruSize: 0, lruCapacity: 1, lruHits: 2, lruMisses: 3, lruEvictions: 4, lruUpdates: 5,
-  strings: 6, frames: 7, stacks: 8, labelSets: 9, samples: 10, liveEntries: 11, owners: 12, liveStacks: 13,
-  liveTracked: 14, liveConflicts: 15, liveUnmatchedFrees: 16, liveEmptyStacks: 17, livePendingDropped: 18,
-  poolIdle: 19, poolOut: 20, poolCreated: 21, poolDiscarded: 22, poolDenied: 23,
-  dropNoMemory: 24, dropAbandoned: 25, dropStaleKey: 26, dropTooDeep: 27, arenaEnd: 28, resets: 29, pid: 30,
-  state: 31, samplerStarts: 32, wasRunningAtFork: 33, inFork: 34, threads: 35,
-  snapshotCleared: 36, snapshotDroppedOwners: 37, snapshotDroppedStacks: 38, samplingGeneration: 39,
-  stringBytes: 40, startedEver: 41, livePending: 42, liveExporting: 43, arenaBase: 44,
-} as const;
-
-/** Allocator event kinds (assembly/livemap.ts EV_*). */
-export const LiveEventKind = {
-  alloc: 1, free: 2, realloc: 3, mmapAnonymous: 4, mmapFile: 5, munmap: 6, mremap: 7, shmAttach: 8, shmDetach: 9, brk: 10,
-} as const;
-export type LiveEventKind = (typeof LiveEventKind)[keyof typeof LiveEventKind];
-
-export const SamplerState = { stopped: 0, running: 1, errored: 2 } as const;
+export { Stat, LiveEventKind, SamplerState } from './layout.generated.js';

@@ -1,3 +1,4 @@
+import { messageOf } from '../runtime/report.js';
 // Finding and compiling core.wasm in any runtime. Node and Deno read the file next to the
 // package; browsers fetch it (or the caller passes the bytes). Compiling once and
 // instantiating per core is what makes recycling an instance cheap (~18 µs measured).
@@ -30,9 +31,9 @@ async function firstReadable(file: string): Promise<Uint8Array> {
       const name = err instanceof Error ? err.name : '';
       // Deno without --allow-read: say what is missing rather than "not found".
       if (name === 'NotCapable' || name === 'PermissionDenied') {
-        throw new Error(`wasmprof core: reading ${file} needs read permission (Deno: --allow-read); ${err instanceof Error ? err.message : String(err)}`);
+        throw new Error(`wasmprof core: reading ${file} needs read permission (Deno: --allow-read); ${messageOf(err)}`);
       }
-      errors.push(`${url.href}: ${err instanceof Error ? err.message : String(err)}`);
+      errors.push(`${url.href}: ${messageOf(err)}`);
     }
   }
   throw new Error(`wasmprof core: ${file} not found (run \`npm run build:core\`); tried ${errors.join('; ')}`);

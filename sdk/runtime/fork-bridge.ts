@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot } from './addon-files.js';
 
-
 /** Counters and flags of the addon, as one consistent-enough snapshot (each field is atomic). */
 export interface ForkState {
   /** getpid() now. */
@@ -20,7 +19,7 @@ export interface ForkState {
   prepared: number;
   /** Parent-handler runs. prepared - parentResumes = forks in flight (or 1 inside a child). */
   parentResumes: number;
-  /** Child-handler runs that found started state and made it fresh. */
+  /** Child-handler runs that found native state marked active and made it fresh. */
   childResets: number;
   /** pthread_atfork succeeded (once per process). */
   registered: boolean;
@@ -28,42 +27,17 @@ export interface ForkState {
   registerError: number;
   /** Pid at load, then the pid the child handler saw. */
   lastPid: number;
-  /** Something (ring, pool, thread) was used since load or since the last child reset. */
+  /** Native code marked its epoch-stamped state as used since load or since the last child reset. */
   active: boolean;
-  threadRunning: boolean;
-  wasRunningAtFork: boolean;
-  ringDropped: number;
-  poolExhausted: number;
-  staleReleases: number;
-  busyOps: number;
 }
 
-export interface RingDrain {
-  count: number;
-  sum: number;
-}
-
-/** An opaque Node-API external: a `const wasmprof_fork_api *` for other native code. */
-declare const forkCApiBrand: unique symbol;
-export type ForkCApi = { readonly [forkCApiBrand]: true };
-
-/** The addon's JavaScript surface. */
+/**
+ * The addon's JavaScript surface: only what the SDK reads. Native code that keeps state a fork()ed
+ * child can reach uses the C table in native-bridge/fork/wasmprof_fork.h, found from `path`.
+ */
 export interface ForkBridge {
   readonly path: string;
-  readonly ringCapacity: number;
-  readonly poolSlots: number;
   state(): ForkState;
-  /** Pushes first, first+1, ... (n values); returns how many were accepted (the rest are counted as dropped). */
-  ringPush(n?: number, first?: number): number;
-  ringDrain(max?: number): RingDrain;
-  /** A free scratch slot index, or -1 when all are held (counted). */
-  poolAcquire(): number;
-  poolRelease(slot: number): boolean;
-  /** Starts the native thread that hammers ring and pool (used to be busy during forks). */
-  startBusyThread(): boolean;
-  /** Stops and joins it; returns its work count, or -1 if it was not running. */
-  stopBusyThread(): number;
-  cApi(): ForkCApi;
 }
 
 export type ForkBridgeLoad =
@@ -78,42 +52,14 @@ export interface LoadOptions {
   statusPath?: string;
 }
 
-const RAW_FUNCTIONS = [
-  'state',
-  'ringPush',
-  'ringDrain',
-  'poolAcquire',
-  'poolRelease',
-  'startBusyThread',
-  'stopBusyThread',
-  'cApi',
-] as const;
-
-type RawAddon = { [K in (typeof RAW_FUNCTIONS)[number]]: (...args: number[]) => unknown } & {
-  ringCapacity: number;
-  poolSlots: number;
-};
+type RawAddon = { state: () => unknown };
 
 function isRawAddon(x: unknown): x is RawAddon {
-  if (typeof x !== 'object' || x === null) return false;
-  const o = x as Record<string, unknown>;
-  return RAW_FUNCTIONS.every((k) => typeof o[k] === 'function') && typeof o.ringCapacity === 'number';
+  return typeof x === 'object' && x !== null && typeof (x as Record<string, unknown>).state === 'function';
 }
 
 function wrap(raw: RawAddon, path: string): ForkBridge {
-  return {
-    path,
-    ringCapacity: raw.ringCapacity,
-    poolSlots: raw.poolSlots,
-    state: () => raw.state() as ForkState,
-    ringPush: (n = 1, first = 0) => raw.ringPush(n, first) as number,
-    ringDrain: (max?: number) => (max === undefined ? raw.ringDrain() : raw.ringDrain(max)) as RingDrain,
-    poolAcquire: () => raw.poolAcquire() as number,
-    poolRelease: (slot: number) => raw.poolRelease(slot) as boolean,
-    startBusyThread: () => raw.startBusyThread() as boolean,
-    stopBusyThread: () => raw.stopBusyThread() as number,
-    cApi: () => raw.cApi() as ForkCApi,
-  };
+  return { path, state: () => raw.state() as ForkState };
 }
 
 /**

@@ -2,10 +2,10 @@
 // kind of mutation (the debug build calls a hook between the individual stores), instantiate a
 // "child" on the copy, postforkChild(), then use it normally. At every interruption point.
 import { Core } from '../../sdk/core.js';
+import { HDR, HDR_RESET, HOOK_LAST } from '../../sdk/core/layout.generated.js';
 import type { CoreCase, Assert, CaseContext } from './harness.js';
 import { frame, stackNames, rng, liveDigest } from './util.js';
 
-const HOOK_LAST = 13; // assembly/hooks.ts
 const HOOK_NAMES = ['', 'lru move-to-front unlinked', 'lru relinked', 'lru eviction unchained', 'lru eviction slot reused',
   'table entries grown', 'table buckets half rebuilt', 'table insert', 'table remove', 'live insert', 'live remove',
   'string bytes copied', 'pool pop', 'sample half added'];
@@ -77,6 +77,7 @@ export const cases: CoreCase[] = [
   {
     name: 'corruption: a child made from memory copied mid-mutation resets and works, at every interruption point',
     run(t, ctx) {
+      t.equal(HOOK_NAMES.length, HOOK_LAST + 1, 'a name for every interruption point');
       for (let id = 1; id <= HOOK_LAST; id++) {
         for (const occurrence of [1, 7]) {
           const copy = forkAt(ctx, id, occurrence);
@@ -96,9 +97,8 @@ export const cases: CoreCase[] = [
       parent.prefork();
       const copy = parent.memoryCopy();
       const r = rng(11);
-      // Scramble the resettable header block and the whole arena; keep the 128 config bytes.
-      const HDR = 16384;
-      for (let i = HDR + 128; i < copy.length; i++) copy[i] = Math.floor(r() * 256);
+      // Scramble the resettable header block and the whole arena; keep the configuration words.
+      for (let i = HDR + HDR_RESET; i < copy.length; i++) copy[i] = Math.floor(r() * 256);
       const child = Core.fromMemory(ctx.module, copy, parent.options);
       useChild(t, child, 'scrambled');
     },

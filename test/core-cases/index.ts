@@ -9,5 +9,6 @@ import { cases as corruption } from './corruption.cases.js';
 import { cases as snapshot } from './snapshot.cases.js';
 import { cases as fuzz } from './fuzz.cases.js';
 import { cases as recycle } from './recycle.cases.js';
+import { cases as layout } from './layout.cases.js';
 
-export const allCases: CoreCase[] = [...frameCache, ...tables, ...pool, ...liveMap, ...lifecycle, ...corruption, ...snapshot, ...fuzz, ...recycle];
+export const allCases: CoreCase[] = [...frameCache, ...tables, ...pool, ...liveMap, ...lifecycle, ...corruption, ...snapshot, ...fuzz, ...recycle, ...layout];

@@ -232,6 +232,21 @@ export const cases: CoreCase[] = [
     },
   },
   {
+    name: 'snapshot: owner 0xffffffff round-trips when its entry comes first in the live table',
+    run(t, ctx) {
+      // Owner ids use all 32 bits: 0xffffffff once doubled as the encoder's "no owner yet", and
+      // the first entry's bytes were then placed under whichever owner sat at index 0.
+      const c = newCore(ctx);
+      const s = stackOf(c, ['top_owner']);
+      c.trackAlloc(1, 0x10, 100, s);
+      c.trackAlloc(1, 0x20, 100, s);
+      c.trackAlloc(0xffffffff, 0x30, 5, s);
+      c.trackFree(1, 0x10); // the last entry moves into slot 0
+      t.equal(c.tables().liveEntries()[0].owner, 0xffffffff, 'set-up: that owner is first');
+      t.deepEqual(liveDigest(restored(t, ctx, c.encodeSnapshot().bytes)), liveDigest(c));
+    },
+  },
+  {
     name: 'snapshot: every malformed input is rejected with a clear error and leaves the core untouched',
     run(t, ctx) {
       const src = newCore(ctx);

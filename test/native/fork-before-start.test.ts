@@ -18,6 +18,7 @@ t.test('fork before anything was started', async (t) => {
   const loaded = forkBridge();
   if (!loaded.bridge) return t.fail(`bridge not built: ${loaded.reason}`);
   const bridge = loaded.bridge;
+  addon.attach(bridge.path); // reads the bridge's C table; starts nothing
 
   const fresh = bridge.state();
   t.equal(fresh.active, false, 'nothing started yet');
@@ -32,13 +33,13 @@ t.test('fork before anything was started', async (t) => {
   t.equal(afterSpawn.prepared - fresh.prepared, 1, 'prepare counted');
   t.equal(afterSpawn.parentResumes - fresh.parentResumes, 1, 'parent counted');
   t.equal(afterSpawn.active, false, 'the handlers started nothing');
-  t.equal(afterSpawn.threadRunning, false);
-  t.equal(afterSpawn.wasRunningAtFork, false);
+  t.equal(addon.state().threadRunning, false);
+  t.equal(addon.state().wasRunningAtFork, false);
 
   // Forks from C: each child checks that the child handler reset nothing (childResets
   // unchanged because nothing was active), that its state is usable, and (every child here)
   // that a grandchild forked before using anything sees the same no-op behaviour.
-  const r = addon.forkChildren(bridge.cApi(), 50, { deadlineMs: 10_000, nestedEvery: 1, threadInChild: true });
+  const r = addon.forkChildren(50, { deadlineMs: 10_000, nestedEvery: 1, threadInChild: true });
   t.same(describeFailures(addon, r), [], 'every child check passed');
   t.equal(r.ok, 50, 'every child exited 0');
   t.equal(r.timeouts + r.signaled + r.forkErrors, 0, 'no hang, crash or fork error');
@@ -48,15 +49,16 @@ t.test('fork before anything was started', async (t) => {
   t.equal(afterForks.childResets, 0, 'the child handler never runs in the parent');
   t.equal(afterForks.forkGeneration, 0, 'the parent is not a child');
   t.equal(afterForks.active, false, 'the children used the bridge; the parent still has started nothing');
-  t.equal(afterForks.ringDropped + afterForks.poolExhausted + afterForks.staleReleases, 0, 'no counter moved in the parent');
-  t.equal(bridge.ringDrain().count, 0, 'nothing from the children leaked into the parent');
+  const testState = addon.state();
+  t.equal(testState.ringDropped + testState.poolExhausted + testState.staleReleases, 0, 'no counter moved in the parent');
+  t.equal(addon.ringDrain().count, 0, 'nothing from the children leaked into the parent');
 
   // Now start something: the next children must see a reset (childResets + 1), which the
   // child checks against the parent's `active` flag.
-  bridge.ringPush(5);
+  addon.ringPush(5);
   t.equal(bridge.state().active, true);
-  const r2 = addon.forkChildren(bridge.cApi(), 10, { deadlineMs: 10_000, nestedEvery: 2 });
+  const r2 = addon.forkChildren(10, { deadlineMs: 10_000, nestedEvery: 2 });
   t.same(describeFailures(addon, r2), [], 'children of a started parent reset their state');
   t.equal(r2.ok, 10);
-  t.equal(bridge.ringDrain().count, 5, "the parent's own events are untouched");
+  t.equal(addon.ringDrain().count, 5, "the parent's own events are untouched");
 });

@@ -1,8 +1,9 @@
 // Native fork loop: fork() from C on the main thread, over and over, while
-//   - the bridge's busy thread mutates the ring and the pool (so forks land mid-operation),
+//   - the test addon's busy thread mutates its ring and pool, stamped with the bridge's epoch
+//     (so forks land mid-operation),
 //   - a worker thread spins to keep the other core loaded,
 //   - V8's CPU profiler samples this thread every millisecond (node:inspector).
-// Every child checks the bridge from C and must _exit(0) within its deadline; nothing may hang;
+// Every child checks the bridge and that state from C and must _exit(0) within its deadline; nothing may hang;
 // afterwards the parent's profile must still be a profile with samples.
 //
 // CI size: 1,000 forks. WASMPROF_STRESS=1: 10,000.
@@ -10,7 +11,7 @@ import t from 'tap';
 import { Session } from 'node:inspector/promises';
 import { Worker } from 'node:worker_threads';
 import { forkBridge } from '../../sdk/runtime/fork-bridge.js';
-import { buildTestAddon, describeFailures, type ForkResult } from './fixtures/test-addon.js';
+import { attachedTestAddon, describeFailures, type ForkResult } from './fixtures/test-addon.js';
 
 const STRESS = process.env.WASMPROF_STRESS === '1';
 const FORKS = STRESS ? 10_000 : 1_000;
@@ -59,8 +60,8 @@ t.test(`${FORKS} forks from C while the bridge thread is busy and V8 samples at 
   const loaded = forkBridge();
   if (!loaded.bridge) return t.fail(`bridge not built: ${loaded.reason}`);
   const bridge = loaded.bridge;
-  const build = await buildTestAddon();
-  if (!build.addon) return t.fail(`test addon not built: ${build.reason}`);
+  const build = await attachedTestAddon(bridge);
+  if (typeof build === 'string') return t.fail(build);
   t.comment(`test addon ${build.cached ? 'cached' : 'built'} in ${build.ms.toFixed(0)} ms`);
   const addon = build.addon;
 
@@ -71,8 +72,8 @@ t.test(`${FORKS} forks from C while the bridge thread is busy and V8 samples at 
   await session.post('Profiler.start');
 
   const hog = startCpuHog();
-  t.equal(bridge.startBusyThread(), true, 'busy thread started');
-  bridge.ringPush(100); // events in flight from JS too
+  t.equal(addon.startBusyThread(), true, 'busy thread started');
+  addon.ringPush(100); // events in flight from JS too
   const before = bridge.state();
 
   const total: ForkResult = { forks: 0, ok: 0, failed: 0, timeouts: 0, signaled: 0, forkErrors: 0, failures: [], firstFailure: null, maxChildMs: 0, totalMs: 0 };
@@ -80,7 +81,7 @@ t.test(`${FORKS} forks from C while the bridge thread is busy and V8 samples at 
   const t0 = performance.now();
   try {
     for (let done = 0; done < FORKS; done += BATCH) {
-      const r = addon.forkChildren(bridge.cApi(), Math.min(BATCH, FORKS - done), {
+      const r = addon.forkChildren(Math.min(BATCH, FORKS - done), {
         deadlineMs: CHILD_DEADLINE_MS,
         nestedEvery: 10,
         threadInChild: true,
@@ -101,7 +102,7 @@ t.test(`${FORKS} forks from C while the bridge thread is busy and V8 samples at 
     total.totalMs = performance.now() - t0;
     await hog.stop();
   }
-  const ops = bridge.stopBusyThread();
+  const ops = addon.stopBusyThread();
   const after = bridge.state();
   const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
   await session.post('Profiler.disable');
@@ -125,8 +126,8 @@ t.test(`${FORKS} forks from C while the bridge thread is busy and V8 samples at 
   t.equal(after.childResets, before.childResets, 'child handler never ran in the parent');
   t.equal(after.forkGeneration, before.forkGeneration, 'parent generation unchanged');
   t.equal(after.lastPid, process.pid);
-  t.equal(after.wasRunningAtFork, true);
-  t.ok(bridge.ringDrain(1_000_000).count >= 0, 'ring still usable in the parent');
+  t.equal(addon.state().wasRunningAtFork, true);
+  t.ok(addon.ringDrain(1_000_000).count >= 0, 'ring still usable in the parent');
 
   const samples = profile.samples ?? [];
   t.ok(samples.length > 50, `profile has samples (${samples.length})`);

@@ -1,13 +1,15 @@
 // Spawn storm: Node 20 on Linux spawns every child process with a real fork(), so the bridge's
-// atfork handlers run at each spawn (the child handler before exec). With the addon loaded, its
-// busy thread mutating state, and V8 sampling at 1 ms, a storm of spawns must all succeed, none
-// may hang, and the prepare/parent counters must advance by at least one per spawn.
+// atfork handlers run at each spawn (the child handler before exec). With the addon loaded, the
+// test addon's busy thread mutating epoch-stamped state, and V8 sampling at 1 ms, a storm of
+// spawns must all succeed, none may hang, and the prepare/parent counters must advance by at
+// least one per spawn.
 //
 // CI size: 1,000 sequential + 1,000 at 8 concurrent. WASMPROF_STRESS=1: 5,000 + 5,000.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { forkBridge } from '../../sdk/runtime/fork-bridge.js';
+import { attachedTestAddon } from './fixtures/test-addon.js';
 
 const STRESS = process.env.WASMPROF_STRESS === '1';
 const N = STRESS ? 5_000 : 1_000;
@@ -59,13 +61,16 @@ t.test(`spawn storm: ${N} sequential + ${N} at ${CONCURRENCY} concurrent`, async
   const loaded = forkBridge();
   if (!loaded.bridge) return t.fail(`bridge not built: ${loaded.reason}`);
   const bridge = loaded.bridge;
+  const build = await attachedTestAddon(bridge);
+  if (typeof build === 'string') return t.fail(build);
+  const addon = build.addon;
 
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 1000 });
   await session.post('Profiler.start');
-  t.equal(bridge.startBusyThread(), true);
+  t.equal(addon.startBusyThread(), true);
 
   try {
     for (const [label, concurrency] of [
@@ -82,10 +87,10 @@ t.test(`spawn storm: ${N} sequential + ${N} at ${CONCURRENCY} concurrent`, async
       t.ok(after.parentResumes - before.parentResumes >= N, `${label}: parent handler ran for each spawn`);
       t.equal(after.prepared - after.parentResumes, 0, `${label}: no fork left half-done`);
       t.equal(after.childResets, 0, `${label}: the child handler only ran in the children`);
-      t.equal(after.threadRunning, true, `${label}: busy thread survived`);
+      t.equal(addon.state().threadRunning, true, `${label}: busy thread survived`);
     }
   } finally {
-    bridge.stopBusyThread();
+    addon.stopBusyThread();
     const { profile } = (await session.post('Profiler.stop')) as { profile: { samples?: number[] } };
     await session.post('Profiler.disable');
     session.disconnect();

@@ -1,0 +1,292 @@
+// Snapshot decoder (the format is in snapshot-format.ts). Nothing in the input is trusted:
+// validate() checks every byte first, restore() then reserves everything the snapshot can add
+// and only after that inserts, so a rejected or unfittable snapshot leaves the core untouched.
+import { T_STACKS, T_FRAMES, T_LIVE, T_OWNERS, T_AGG, IO_TMP_PTR, IO_TMP_CAP, IO_IN_PTR, IO_IN_CAP, IO_ACC_PTR,
+         IO_ACC_CAP, IO_SORT_PTR, IO_SORT_CAP, LIVE_EXPORTING, LIVE_CONFLICTS, LIVE_TRACKED, hget, hgetf, hsetf,
+         hinc } from "./layout";
+import { ERR_NO_MEMORY, ERR_SNAP_TRUNCATED, ERR_SNAP_MAGIC, ERR_SNAP_VERSION, ERR_SNAP_CHECKSUM, ERR_SNAP_TRAILING,
+         ERR_SNAP_LENGTH, ERR_SNAP_COUNT, ERR_SNAP_INDEX, ERR_SNAP_VARINT, ERR_SNAP_FLAGS, ERR_SNAP_DUP_OWNER,
+         ERR_SNAP_DEPTH, ERR_LIVE_EXPORTING, SECTION_HEADER, SECTION_STRING, SECTION_FRAME, SECTION_STACK,
+         SECTION_OWNER, SECTION_ENTRY, setError } from "./errors";
+import { tdesc, tentry, tcount, treserve, tappendReserved } from "./table";
+import { stringIntern, stringReserve } from "./strings";
+import { frameIntern } from "./frames";
+import { triePush } from "./trie";
+import { liveAllocNow, liveFind, liveHash, ownerAdd, aggAdd, LIVE_OWNER, LIVE_ADDR_LO, LIVE_ADDR_HI, LIVE_STACK,
+         LIVE_SIZE, LIVE_TIME } from "./livemap";
+import { region } from "./io";
+import { SNAP_MAGIC, SNAP_VERSION, SNAP_HEADER, SNAP_CHECKSUM, SNAP_MAX_DEPTH, SNAP_H_MAGIC, SNAP_H_VERSION,
+         SNAP_H_FLAGS, SNAP_H_LENGTH, SNAP_H_TIME_BASE, SNAP_H_STRINGS, SNAP_H_FRAMES, SNAP_H_STACKS, SNAP_H_OWNERS,
+         SNAP_FRAME_BYTES, SNAP_F_NAME, SNAP_F_FILE, SNAP_F_MAPPING, SNAP_F_LINE, SNAP_F_COLUMN, SNAP_NONE,
+         MIN_ENTRY_BYTES, unzigzag, checksum64 } from "./snapshot-format";
+
+/** Reads an unsigned LEB128 of at most 10 bytes at [p, end); returns the next position or 0. */
+let varOut: u64 = 0;
+function getVar(p: usize, end: usize): usize {
+  let v: u64 = 0;
+  let shift: u64 = 0;
+  for (let i = 0; i < 10; i++) {
+    if (p >= end) return 0;
+    const b = <u64>load<u8>(p++);
+    if (i == 9 && b > 1) return 0;
+    v |= (b & 0x7f) << shift;
+    if ((b & 0x80) == 0) { varOut = v; return p; }
+    shift += 7;
+  }
+  return 0;
+}
+
+// Counts found by validate(), used by restore.
+let vStrings: u32 = 0, vStringBytes: u32 = 0, vFrames: u32 = 0, vStacks: u32 = 0, vDepthSum: u32 = 0;
+let vOwners: u32 = 0, vEntries: u32 = 0;
+let vStrPos: usize = 0, vFramePos: usize = 0, vStackPos: usize = 0, vOwnerPos: usize = 0;
+
+const MAX_SAFE: u64 = 9007199254740992; // 2^53: sizes and times must be exact as host numbers
+
+/** Checks every byte of a snapshot without changing anything. 0 or a negative error. */
+function validate(src: usize, len: u32): i32 {
+  if (len >= 4 && load<u32>(src, SNAP_H_MAGIC) != SNAP_MAGIC) return setError(ERR_SNAP_MAGIC, load<u32>(src, SNAP_H_MAGIC), 0);
+  if (len < SNAP_HEADER + SNAP_CHECKSUM) return setError(ERR_SNAP_TRUNCATED, len, SNAP_HEADER + SNAP_CHECKSUM);
+  const version = <u32>load<u16>(src, SNAP_H_VERSION);
+  if (version != SNAP_VERSION) return setError(ERR_SNAP_VERSION, version, SNAP_VERSION);
+  if (load<u16>(src, SNAP_H_FLAGS) != 0) return setError(ERR_SNAP_FLAGS, <u32>load<u16>(src, SNAP_H_FLAGS), 0);
+  const total = load<u32>(src, SNAP_H_LENGTH);
+  if (total < SNAP_HEADER + SNAP_CHECKSUM) return setError(ERR_SNAP_LENGTH, SECTION_HEADER, total);
+  if (total > len) return setError(ERR_SNAP_TRUNCATED, len, total);
+  if (total < len) return setError(ERR_SNAP_TRAILING, len - total, total);
+  const bodyEnd = total - SNAP_CHECKSUM;
+  if (load<u64>(src + bodyEnd) != checksum64(src, bodyEnd)) return setError(ERR_SNAP_CHECKSUM, bodyEnd, 0);
+  const end = src + bodyEnd;
+  vStrings = load<u32>(src, SNAP_H_STRINGS); vFrames = load<u32>(src, SNAP_H_FRAMES);
+  vStacks = load<u32>(src, SNAP_H_STACKS); vOwners = load<u32>(src, SNAP_H_OWNERS);
+  let p = src + SNAP_HEADER;
+  // Each count is checked against the bytes left before anything is sized from it.
+  if (<u64>vStrings * 4 > <u64>(end - p)) return setError(ERR_SNAP_COUNT, SECTION_STRING, vStrings);
+  vStrPos = p;
+  vStringBytes = 0;
+  for (let i: u32 = 0; i < vStrings; i++) {
+    if (p + 4 > end) return setError(ERR_SNAP_LENGTH, SECTION_STRING, i);
+    const n = load<u32>(p);
+    if (<u64>n > <u64>(end - p - 4)) return setError(ERR_SNAP_LENGTH, SECTION_STRING, i);
+    p += 4 + n;
+    vStringBytes += n;
+  }
+  if (<u64>vFrames * SNAP_FRAME_BYTES > <u64>(end - p)) return setError(ERR_SNAP_COUNT, SECTION_FRAME, vFrames);
+  vFramePos = p;
+  for (let i: u32 = 0; i < vFrames; i++) {
+    for (let k: u32 = 0; k < 3; k++) {
+      const s = load<u32>(p + SNAP_F_NAME + (<usize>k << 2)); // name, file, mapping: consecutive
+      if (s != SNAP_NONE && s >= vStrings) return setError(ERR_SNAP_INDEX, SECTION_FRAME, i);
+    }
+    p += SNAP_FRAME_BYTES;
+  }
+  if (<u64>vStacks * 8 > <u64>(end - p)) return setError(ERR_SNAP_COUNT, SECTION_STACK, vStacks);
+  vStackPos = p;
+  vDepthSum = 0;
+  for (let i: u32 = 0; i < vStacks; i++) {
+    if (p + 4 > end) return setError(ERR_SNAP_LENGTH, SECTION_STACK, i);
+    const d = load<u32>(p);
+    if (d == 0 || d > SNAP_MAX_DEPTH) return setError(ERR_SNAP_DEPTH, i, d);
+    if (<u64>d * 4 > <u64>(end - p - 4)) return setError(ERR_SNAP_LENGTH, SECTION_STACK, i);
+    p += 4;
+    for (let k: u32 = 0; k < d; k++) {
+      if (load<u32>(p) >= vFrames) return setError(ERR_SNAP_INDEX, SECTION_STACK, i);
+      p += 4;
+    }
+    vDepthSum += d;
+  }
+  if (<u64>vOwners * 8 > <u64>(end - p)) return setError(ERR_SNAP_COUNT, SECTION_OWNER, vOwners);
+  vOwnerPos = p;
+  const ownerIds = region(IO_SORT_PTR, IO_SORT_CAP, (vOwners << 2) + 4);
+  if (ownerIds == 0) return setError(ERR_NO_MEMORY, 0, 0);
+  vEntries = 0;
+  for (let i: u32 = 0; i < vOwners; i++) {
+    if (p + 8 > end) return setError(ERR_SNAP_LENGTH, SECTION_OWNER, i);
+    store<u32>(ownerIds + (<usize>i << 2), load<u32>(p));
+    const n = load<u32>(p, 4);
+    p += 8;
+    if (<u64>n * MIN_ENTRY_BYTES > <u64>(end - p)) return setError(ERR_SNAP_COUNT, SECTION_ENTRY, n);
+    for (let k: u32 = 0; k < n; k++) {
+      p = getVar(p, end); if (p == 0) return setError(ERR_SNAP_VARINT, i, k);
+      p = getVar(p, end); if (p == 0 || varOut > MAX_SAFE) return setError(ERR_SNAP_VARINT, i, k);
+      p = getVar(p, end); if (p == 0) return setError(ERR_SNAP_VARINT, i, k);
+      if (p + 4 > end) return setError(ERR_SNAP_LENGTH, SECTION_ENTRY, k);
+      if (load<u32>(p) >= vStacks) return setError(ERR_SNAP_INDEX, SECTION_ENTRY, k);
+      p += 4;
+    }
+    vEntries += n;
+  }
+  if (p != end) return setError(ERR_SNAP_TRAILING, <u32>(end - p), bodyEnd);
+  // Owner ids must be unique: sort the ids collected above and compare neighbours.
+  if (vOwners > 1) {
+    sortU32(ownerIds, vOwners);
+    for (let i: u32 = 1; i < vOwners; i++) {
+      if (load<u32>(ownerIds + (<usize>i << 2)) == load<u32>(ownerIds + (<usize>(i - 1) << 2))) return setError(ERR_SNAP_DUP_OWNER, load<u32>(ownerIds + (<usize>i << 2)), 0);
+    }
+  }
+  return 0;
+}
+
+function sortU32(p: usize, n: u32): void {
+  // Shell sort: owner lists are short and this needs no key arrays.
+  let gap = n >>> 1;
+  while (gap > 0) {
+    for (let i = gap; i < n; i++) {
+      const v = load<u32>(p + (<usize>i << 2));
+      let j = i;
+      while (j >= gap && load<u32>(p + (<usize>(j - gap) << 2)) > v) { store<u32>(p + (<usize>j << 2), load<u32>(p + (<usize>(j - gap) << 2))); j -= gap; }
+      store<u32>(p + (<usize>j << 2), v);
+    }
+    gap >>>= 1;
+  }
+}
+
+/**
+ * Restore into an empty live map (the recycle and restart case), at about one hash insert per
+ * entry: per-owner totals and per-(owner, stack) aggregates are summed in flat arrays indexed
+ * by stack handle and written once per owner, instead of being looked up for every entry.
+ * Owners are unique (validated); an address repeated within an owner replaces the earlier one
+ * and counts as a conflict, exactly as the general path would.
+ */
+function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, seen: usize, seenMask: u32): void {
+  // acc was sized by restore() for every stack that can exist after interning, and the seen
+  // bitset (seenMask + 1 bits) for the entries.
+  const nS = tcount(tdesc(T_STACKS));
+  memory.fill(seen, 0, (<usize>seenMask + 1) >>> 3);
+  const cnt = acc, bytes = (acc + (<usize>nS << 2) + 7) & ~7, touched = bytes + (<usize>nS << 3), flag = touched + (<usize>nS << 2);
+  memory.fill(cnt, 0, <usize>nS << 2);
+  memory.fill(bytes, 0, <usize>nS << 3);
+  memory.fill(flag, 0, <usize>nS);
+  const lt = tdesc(T_LIVE);
+  let p = vOwnerPos;
+  let tracked: f64 = 0;
+  for (let i: u32 = 0; i < vOwners; i++) {
+    const owner = load<u32>(p), n = load<u32>(p, 4);
+    p += 8;
+    let nt: u32 = 0, ocount: i32 = 0;
+    let obytes: f64 = 0;
+    for (let k: u32 = 0; k < n; k++) {
+      p = getVar(p, end); const addr = varOut;
+      p = getVar(p, end); const size = <f64>varOut;
+      p = getVar(p, end); const time = <f64>(unzigzag(varOut) + base);
+      const h = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
+      p += 4;
+      const lo = <u32>addr, hi = <u32>(addr >>> 32);
+      const hash = liveHash(owner, lo, hi);
+      // The map started empty, so an address can only repeat within this snapshot (a crafted
+      // one: the encoder writes a map). A bit per hash says "maybe seen"; only then look up.
+      const bit = <usize>(hash & seenMask);
+      const word = seen + ((bit >>> 5) << 2);
+      const w = load<u32>(word);
+      let old: i32 = -1;
+      if ((w & (1 << <u32>(bit & 31))) != 0) old = liveFind(owner, lo, hi);
+      else store<u32>(word, w | (1 << <u32>(bit & 31)));
+      let e: usize;
+      if (old >= 0) {
+        hinc(LIVE_CONFLICTS);
+        e = tentry(lt, <u32>old);
+        const oh = load<u32>(e, LIVE_STACK) - 1, osize = load<f64>(e, LIVE_SIZE);
+        store<u32>(cnt + (<usize>oh << 2), load<u32>(cnt + (<usize>oh << 2)) - 1);
+        store<f64>(bytes + (<usize>oh << 3), load<f64>(bytes + (<usize>oh << 3)) - osize);
+        ocount--; obytes -= osize;
+      } else {
+        e = tentry(lt, tappendReserved(lt, hash));
+        store<u32>(e, owner, LIVE_OWNER); store<u32>(e, lo, LIVE_ADDR_LO); store<u32>(e, hi, LIVE_ADDR_HI);
+        tracked += 1;
+      }
+      store<u32>(e, h, LIVE_STACK); store<f64>(e, size, LIVE_SIZE); store<f64>(e, time, LIVE_TIME);
+      const s = h - 1;
+      if (load<u8>(flag + s) == 0) { store<u8>(flag + s, 1); store<u32>(touched + (<usize>nt << 2), s); nt++; }
+      store<u32>(cnt + (<usize>s << 2), load<u32>(cnt + (<usize>s << 2)) + 1);
+      store<f64>(bytes + (<usize>s << 3), load<f64>(bytes + (<usize>s << 3)) + size);
+      ocount++; obytes += size;
+    }
+    if (ocount > 0) ownerAdd(owner, ocount, obytes);
+    for (let j: u32 = 0; j < nt; j++) {
+      const s = load<u32>(touched + (<usize>j << 2));
+      const c = load<u32>(cnt + (<usize>s << 2));
+      if (c > 0) aggAdd(owner, s + 1, <i32>c, load<f64>(bytes + (<usize>s << 3)));
+      store<u32>(cnt + (<usize>s << 2), 0); store<f64>(bytes + (<usize>s << 3), 0); store<u8>(flag + s, 0);
+    }
+  }
+  hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + tracked);
+}
+
+/** Room for everything a restore can add to the live map: an entry per snapshot entry, an
+ *  owner per snapshot owner, an aggregate per (owner, stack) pair that can occur. */
+function reserveLive(): bool {
+  const pairs = <u64>vOwners * <u64>vStacks;
+  const aggs = pairs < <u64>vEntries ? <u32>pairs : vEntries;
+  return treserve(tdesc(T_LIVE), vEntries) && treserve(tdesc(T_OWNERS), vOwners) && treserve(tdesc(T_AGG), aggs);
+}
+
+/** Region the host writes a snapshot of `len` bytes into before calling restore. */
+export function inputBuffer(len: u32): usize { return region(IO_IN_PTR, IO_IN_CAP, len); }
+
+/** Validates the snapshot in the input region and, only if all of it is valid and fits in
+ *  memory, adds its allocations to the live map. Returns the number of entries restored or a
+ *  negative error; on error nothing was changed. */
+export function restore(len: u32): i32 {
+  if (hget(LIVE_EXPORTING) != 0) return setError(ERR_LIVE_EXPORTING, 0, 0);
+  const src = <usize>hget(IO_IN_PTR);
+  if (src == 0 || len > hget(IO_IN_CAP)) return setError(ERR_SNAP_TRUNCATED, len, 0);
+  const v = validate(src, len);
+  if (v < 0) return v;
+  // Reserve everything first: after this point no insert can fail, so no partial restore.
+  const maps = region(IO_TMP_PTR, IO_TMP_CAP, (vStrings + vFrames + vStacks) << 2);
+  const accStacks = tcount(tdesc(T_STACKS)) + vDepthSum;
+  const intoEmpty = tcount(tdesc(T_LIVE)) == 0;
+  const acc = intoEmpty ? region(IO_ACC_PTR, IO_ACC_CAP, accStacks * 17 + 16) : 1;
+  let seenBits: u32 = 4096 * 8;
+  while (seenBits < vEntries * 16 && seenBits < 0x80000000) seenBits <<= 1;
+  const seen = intoEmpty ? region(IO_SORT_PTR, IO_SORT_CAP, seenBits >>> 3) : 1;
+  if (maps == 0 || acc == 0 || seen == 0) return setError(ERR_NO_MEMORY, 0, 0);
+  if (!stringReserve(vStrings + 1, vStringBytes) || !treserve(tdesc(T_FRAMES), vFrames) ||
+      !treserve(tdesc(T_STACKS), vDepthSum) || !reserveLive()) return setError(ERR_NO_MEMORY, 0, 0);
+  const strMap = maps, frameMap = maps + (<usize>vStrings << 2), stackMap = frameMap + (<usize>vFrames << 2);
+  let p = vStrPos;
+  for (let i: u32 = 0; i < vStrings; i++) {
+    const n = load<u32>(p);
+    store<u32>(strMap + (<usize>i << 2), <u32>stringIntern(p + 4, n));
+    p += 4 + n;
+  }
+  const empty = <u32>stringIntern(src, 0);
+  p = vFramePos;
+  for (let i: u32 = 0; i < vFrames; i++) {
+    const a = load<u32>(p, SNAP_F_NAME), b = load<u32>(p, SNAP_F_FILE), c = load<u32>(p, SNAP_F_MAPPING);
+    const name = a == SNAP_NONE ? empty : load<u32>(strMap + (<usize>a << 2));
+    const file = b == SNAP_NONE ? empty : load<u32>(strMap + (<usize>b << 2));
+    const map = c == SNAP_NONE ? empty : load<u32>(strMap + (<usize>c << 2));
+    store<u32>(frameMap + (<usize>i << 2), <u32>frameIntern(name, file, map, load<i32>(p, SNAP_F_LINE), load<i32>(p, SNAP_F_COLUMN)));
+    p += SNAP_FRAME_BYTES;
+  }
+  const st = tdesc(T_STACKS);
+  p = vStackPos;
+  for (let i: u32 = 0; i < vStacks; i++) {
+    const d = load<u32>(p);
+    let h: i32 = 0;
+    for (let k = d; k > 0; k--) h = triePush(st, <u32>h, load<u32>(frameMap + (<usize>load<u32>(p + (<usize>k << 2)) << 2)), 0);
+    store<u32>(stackMap + (<usize>i << 2), <u32>h);
+    p += 4 + (<usize>d << 2);
+  }
+  const base = load<i64>(src, SNAP_H_TIME_BASE);
+  const end = src + len - SNAP_CHECKSUM;
+  if (intoEmpty) restoreIntoEmpty(base, end, stackMap, acc, seen, seenBits - 1);
+  else {
+    // Merging into a live map that already holds entries: the general path, one event each.
+    p = vOwnerPos;
+    for (let i: u32 = 0; i < vOwners; i++) {
+      const owner = load<u32>(p), n = load<u32>(p, 4);
+      p += 8;
+      for (let k: u32 = 0; k < n; k++) {
+        p = getVar(p, end); const addr = varOut;
+        p = getVar(p, end); const size = <f64>varOut;
+        p = getVar(p, end); const time = <f64>(unzigzag(varOut) + base);
+        const stack = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
+        p += 4;
+        liveAllocNow(owner, <u32>addr, <u32>(addr >>> 32), size, stack, time);
+      }
+    }
+  }
+  return <i32>vEntries;
+}
