@@ -20,6 +20,7 @@ import { isMainThread } from 'node:worker_threads';
 import { ConfigError, envSetting, processEnv } from './config/index.js';
 import type { ProfilerImpl } from './profiler/profiler.js';
 import { startProfiler } from './profiler/start.js';
+import { messageOf } from './runtime/report.js';
 
 export const DEFAULT_OUTPUT_DIR = 'wasmprof-profiles';
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -45,7 +46,7 @@ function install(profiler: ProfilerImpl): void {
   const endSync = (): void => {
     if (ended) return;
     ended = true;
-    try { profiler.stopSync(); } catch (err) { say(`wasmprof: writing the last period failed: ${err instanceof Error ? err.message : String(err)}`); }
+    try { profiler.stopSync(); } catch (err) { say(`wasmprof: writing the last period failed: ${messageOf(err)}`); }
   };
   const endAsync = (): Promise<void> => {
     if (ended) return Promise.resolve();
@@ -56,7 +57,7 @@ function install(profiler: ProfilerImpl): void {
     const keepAlive = setTimeout(() => undefined, SIGNAL_FLUSH_TIMEOUT_MS);
     return profiler.stop().then(
       () => undefined,
-      (err: unknown) => { say(`wasmprof: writing the last period failed: ${err instanceof Error ? err.message : String(err)}`); },
+      (err: unknown) => { say(`wasmprof: writing the last period failed: ${messageOf(err)}`); },
     ).finally(() => clearTimeout(keepAlive));
   };
 
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     profiler = await startProfiler({ outputDir });
   } catch (err) {
     if (err instanceof ConfigError) say(`${err.message}; profiling is off`);
-    else say(`wasmprof: could not start profiling: ${err instanceof Error ? err.message : String(err)}; profiling is off`);
+    else say(`wasmprof: could not start profiling: ${messageOf(err)}; profiling is off`);
     return;
   }
   install(profiler);

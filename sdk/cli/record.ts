@@ -15,6 +15,7 @@ import { encodeGzipSync } from '../pprof/gzip.js';
 import { mergeProfiles } from '../pprof/merge.js';
 import { writeFlameGraphHtml } from '../view/index.js';
 import { startNativeHeapRecording, splitNativeHeap, type NativeHeapRecording } from '../native-heap/record.js';
+import { messageOf } from '../runtime/report.js';
 
 const USAGE = `usage: wasmprof record [options] -- <command> [args...]
 
@@ -75,7 +76,7 @@ function parse(argv: string[]): RecordArgs | 'help' {
       },
     });
   } catch (err) {
-    const message = (err instanceof Error ? err.message : String(err)).split(/\.\s/)[0].replace(/\.$/, '');
+    const message = messageOf(err).split(/\.\s/)[0].replace(/\.$/, '');
     throw new UsageError(/Unknown option/.test(message) ? `${message} (the command and its arguments go after --)` : message);
   }
   const { values, positionals } = parsed;
@@ -172,7 +173,7 @@ function run(a: RecordArgs, register: string, nativeHeap?: NativeHeapRecording):
     try {
       child = spawn(a.command, a.args, { stdio: 'inherit', env });
     } catch (err) {
-      process.stderr.write(`wasmprof record: cannot run ${a.command}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`wasmprof record: cannot run ${a.command}: ${messageOf(err)}\n`);
       done(127);
       return;
     }
@@ -230,7 +231,7 @@ export async function record(argv: string[]): Promise<number> {
       process.stderr.write(`wasmprof record: ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`wasmprof record: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`wasmprof record: ${messageOf(err)}\n`);
     return 2;
   }
   const kinds = a.nativeHeapOnly ? ['native-heap'] : [...a.profiles, ...(a.nativeHeap ? ['native-heap'] : [])];
@@ -240,7 +241,7 @@ export async function record(argv: string[]): Promise<number> {
     try {
       nativeHeap = await startNativeHeapRecording(a.dir, a.env.WASMPROF_PERIOD);
     } catch (err) {
-      process.stderr.write(`wasmprof record: native-heap: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`wasmprof record: native-heap: ${messageOf(err)}\n`);
       return 2;
     }
   }
@@ -260,7 +261,7 @@ export async function record(argv: string[]): Promise<number> {
       const html = await flameGraph(a.dir, found);
       if (html) process.stderr.write(`wasmprof: flame graph: ${html}\n`);
     } catch (err) {
-      process.stderr.write(`wasmprof: could not write the flame graph: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`wasmprof: could not write the flame graph: ${messageOf(err)}\n`);
     }
   }
   return code;

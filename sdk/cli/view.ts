@@ -10,6 +10,7 @@ import type { ProfileModel } from '../view/model.js';
 import { readProfileFile } from '../view/read-profile.js';
 import { resolveSampleType } from '../view/sample-type.js';
 import { computeTop, formatTop } from '../view/top-table.js';
+import { messageOf } from '../runtime/report.js';
 
 const DEFAULT_TOP = 20;
 
@@ -53,7 +54,7 @@ function parseOptions(argv: string[]): ViewOptions | 'help' {
     });
   } catch (err) {
     // parseArgs adds paragraphs of advice; keep its first sentence, plus the one hint that matters.
-    const message = (err instanceof Error ? err.message : String(err)).split(/\.\s/)[0].replace(/\.$/, '');
+    const message = messageOf(err).split(/\.\s/)[0].replace(/\.$/, '');
     const option = /'(--?[\w-]+)/.exec(message)?.[1] ?? '';
     if (/ambiguous/.test(message)) throw new ViewInputError(`${message} (write ${option}=VALUE for a value that starts with "-")`);
     throw new ViewInputError(message);
@@ -121,7 +122,7 @@ export async function view(argv: string[]): Promise<number> {
       return 2;
     }
     // A bug, not bad input: still one line by default, the stack on request.
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     process.stderr.write(`wasmprof view: internal error: ${message.replace(/\s*\n\s*/g, ' ')}${readEnv('WASMPROF_DEBUG') ? `\n${(err as Error).stack}` : ' (set WASMPROF_DEBUG=1 for details)'}\n`);
     return 1;
   }

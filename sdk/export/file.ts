@@ -11,6 +11,7 @@ import { BoundedQueue, type QueueBounds } from './queue.js';
 import { setUnrefTimeout } from './timers.js';
 import { defaultReporter, type ErrorReporter, type Exporter, type ExporterStats, type ProfileBatch } from './types.js';
 import { fsErrorWords } from '../runtime/fs-errors.js';
+import { messageOf } from '../runtime/report.js';
 
 export { PROFILE_FILE, type FileOps } from './file-writer.js';
 
@@ -49,7 +50,7 @@ export class FileExporter implements Exporter {
         ...(opts.pid !== undefined ? { pid: opts.pid } : {}), ...(opts.fs ? { fs: opts.fs } : {}),
       });
     } catch (err) {
-      throw new Error(`file exporter: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`file exporter: ${messageOf(err)}`);
     }
     this.queue = new BoundedQueue({ ...DEFAULT_QUEUE, ...opts.queue });
     this.report = opts.onError ?? defaultReporter;

@@ -11,6 +11,7 @@
 // Exported as the package subpath `wasmprof/http`.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { messageOf } from '../runtime/report.js';
 
 export interface PprofHandlerOptions {
   /** Collects a wall profile over `seconds`; resolves with gzipped pprof bytes. Should stop early
@@ -136,7 +137,7 @@ export function createPprofHandler(options: PprofHandlerOptions): PprofRequestLi
   };
 
   const fail = (res: ServerResponse, what: string, err: unknown): void => {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     send(res, 500, `${what} failed: ${message}`);
   };
 

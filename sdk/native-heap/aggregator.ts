@@ -16,6 +16,7 @@ import { Symbolizer } from './symbols.js';
 import { buildNativeHeapProfile, sampleWeight, type AllocAccumulator } from '../pprof/native-heap.js';
 import { ProfileWriter } from '../export/file-writer.js';
 import { fsErrorWords } from '../runtime/fs-errors.js';
+import { messageOf } from '../runtime/report.js';
 
 export const SNAPSHOT_FILE = 'aggregator.snapshot';
 const RING_FILE = /^heap-(\d+)\.ring$/;
@@ -154,7 +155,7 @@ export class NativeHeapAggregator {
       this.stats.restoredEntries = this.core.restoreSnapshot(bytes);
     } catch (err) {
       this.stats.snapshotRejected++;
-      this.warn(`wasmprof native-heap: rejected the snapshot left by the previous aggregator (${err instanceof Error ? err.message : String(err)}); starting empty`);
+      this.warn(`wasmprof native-heap: rejected the snapshot left by the previous aggregator (${messageOf(err)}); starting empty`);
     }
   }
 

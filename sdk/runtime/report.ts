@@ -17,9 +17,14 @@ function stderrSink(line: string): void {
 let sink: ReportSink = stderrSink;
 const said = new Set<string>();
 
-/** The message of anything thrown, on one line. */
+/** The message of anything thrown. */
 export function messageOf(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Collapses whitespace so a message fits a single line (never truncates). */
+export function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
 }
 
 /** Writes `line` now. */

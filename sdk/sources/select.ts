@@ -10,6 +10,7 @@
 import { calibrateClock, denoVersion, isDeno } from '../runtime/deno.js';
 import { AsyncInspectorCpuSource, AsyncInspectorHeapSource, AsyncSession, InspectorCpuSource, InspectorHeapSource, OffCpuSource, OffHeapSource } from './inspector.js';
 import type { CpuSource, HeapSource, SourceChoice } from './types.js';
+import { messageOf } from '../runtime/report.js';
 
 /** What sdk/sources/v8-bridge.ts exports. */
 export interface V8BridgeModule {
@@ -36,7 +37,7 @@ export async function loadNativeBridge(importer: () => Promise<unknown> = defaul
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND') return { error: 'sdk/sources/v8-bridge.js is not part of this build; CPU and heap profiles come from node:inspector; fix: reinstall wasmprof' };
-    return { error: `cannot import the bridge module: ${oneLine(err instanceof Error ? err.message : String(err))}` };
+    return { error: `cannot import the bridge module: ${oneLine(messageOf(err))}` };
   }
   const load = (mod as Partial<V8BridgeModule> | null)?.loadV8Bridge;
   if (typeof load !== 'function') return { error: 'the bridge module has no loadV8Bridge()' };
@@ -45,7 +46,7 @@ export async function loadNativeBridge(importer: () => Promise<unknown> = defaul
     if ('error' in r) return { error: oneLine(r.error) };
     return r;
   } catch (err) {
-    return { error: oneLine(err instanceof Error ? err.message : String(err)) };
+    return { error: oneLine(messageOf(err)) };
   }
 }
 
@@ -80,7 +81,7 @@ export async function selectDenoSource(choice: SourceChoice, write: (line: strin
     session = new AsyncSession();
     await calibrateClock((m, p) => session!.post(m, p));
   } catch (err) {
-    const msg = oneLine(err instanceof Error ? err.message : String(err));
+    const msg = oneLine(messageOf(err));
     const why = /allow-sys|NotCapable|permission/i.test(msg) ? 'node:inspector needs --allow-sys' : `node:inspector failed: ${msg}`;
     warnOnce(`wasmprof: ${denoVersion()}: ${why}; profiling is OFF (wall, cpu and heap profiles stay empty)`, write);
     return { kind: 'inspector', cpu: () => new OffCpuSource(), heap: () => new OffHeapSource() };

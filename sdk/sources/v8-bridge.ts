@@ -25,6 +25,7 @@ import type {
   SyncHeapSource,
 } from './types.js';
 import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot, type BinaryCandidate } from '../runtime/addon-files.js';
+import { messageOf } from '../runtime/report.js';
 
 /** Bumped with the addon's JS surface; an addon with another value is treated as stale. */
 const ABI_VERSION = 1;
@@ -159,9 +160,6 @@ function isRawAddon(x: unknown): x is RawAddon {
 
 const FALLBACK = 'CPU and heap profiles come from node:inspector (its period rotation stalls the event loop far longer)';
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 const loaded = new Map<string, V8Bridge>();
 
 /**

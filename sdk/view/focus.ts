@@ -3,12 +3,13 @@
 // the tree, so one forward pass suffices) instead of once per sample.
 import { ViewInputError } from './errors.js';
 import type { ProfileModel } from './model.js';
+import { messageOf } from '../runtime/report.js';
 
 export function compileFocus(source: string): RegExp {
   try {
     return new RegExp(source);
   } catch (err) {
-    throw new ViewInputError(`bad --focus value "${source}": ${err instanceof Error ? err.message : String(err)}`);
+    throw new ViewInputError(`bad --focus value "${source}": ${messageOf(err)}`);
   }
 }
 

@@ -4,6 +4,7 @@
 // the default because that is what DevTools shows.
 import { ViewInputError } from './errors.js';
 import { ProfileBuilder, type ProfileModel, type SampleType } from './model.js';
+import { messageOf } from '../runtime/report.js';
 
 interface CallFrame {
   functionName?: string;
@@ -43,7 +44,7 @@ export function loadCpuProfile(bytes: Uint8Array, name: string): ProfileModel {
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw new ViewInputError(`not a profile (JSON that does not parse: ${err instanceof Error ? err.message : String(err)})`);
+    throw new ViewInputError(`not a profile (JSON that does not parse: ${messageOf(err)})`);
   }
   const profile = json as CpuProfile;
   const nodes = Array.isArray(profile.nodes) ? profile.nodes : profile.head && typeof profile.head === 'object' ? flattenHead(profile.head) : undefined;

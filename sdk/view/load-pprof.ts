@@ -4,6 +4,7 @@
 import { Profile } from 'pprof-format';
 import { ViewInputError } from './errors.js';
 import { ProfileBuilder, type ProfileModel, type SampleType } from './model.js';
+import { messageOf } from '../runtime/report.js';
 
 type Numeric = number | bigint;
 
@@ -12,7 +13,7 @@ export function loadPprof(bytes: Uint8Array, name: string): ProfileModel {
   try {
     profile = Profile.decode(bytes);
   } catch (err) {
-    throw new ViewInputError(`not a profile: neither pprof nor V8 .cpuprofile (protobuf decoding failed: ${err instanceof Error ? err.message : String(err)})`);
+    throw new ViewInputError(`not a profile: neither pprof nor V8 .cpuprofile (protobuf decoding failed: ${messageOf(err)})`);
   }
   const strings = profile.stringTable.strings;
   const str = (index: Numeric, what: string): string => {

@@ -7,6 +7,7 @@ import { ViewInputError } from './errors.js';
 import { loadCpuProfile, looksLikeJson } from './load-cpuprofile.js';
 import { loadPprof } from './load-pprof.js';
 import type { ProfileModel } from './model.js';
+import { messageOf } from '../runtime/report.js';
 
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -21,7 +22,7 @@ export function parseProfile(bytes: Uint8Array, name: string): ProfileModel {
       try {
         raw = gunzipSync(bytes);
       } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
+        const why = messageOf(err);
         throw new ViewInputError(`truncated or corrupt gzip data (${why})`);
       }
       if (raw.length === 0) throw new ViewInputError('the gzip data holds an empty file');
@@ -46,7 +47,7 @@ export async function readProfileFile(path: string): Promise<ProfileModel> {
     bytes = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    throw new ViewInputError(`cannot read ${path}: ${READ_ERRORS[code] ?? (err instanceof Error ? err.message : String(err))}`);
+    throw new ViewInputError(`cannot read ${path}: ${READ_ERRORS[code] ?? messageOf(err)}`);
   }
   const model = parseProfile(bytes, path);
   model.name = basename(path);

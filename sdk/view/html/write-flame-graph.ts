@@ -6,6 +6,7 @@ import type { ProfileModel } from '../model.js';
 import { parseProfile } from '../read-profile.js';
 import { renderPage } from './page.js';
 import { toViewerProfile } from './viewer-data.js';
+import { messageOf } from '../../runtime/report.js';
 
 export interface FlameGraphOptions {
   /** Page title; defaults to the profile names joined with " + ". */
@@ -45,7 +46,7 @@ export async function writeHtmlFile(outFile: string, html: string): Promise<void
     await writeFile(outFile, html);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : err instanceof Error ? err.message : String(err);
+    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : messageOf(err);
     throw new ViewInputError(`cannot write ${outFile}: ${why}`);
   }
 }
