@@ -20,15 +20,12 @@ import { isMainThread } from 'node:worker_threads';
 import { ConfigError, envSetting, processEnv } from './config/index.js';
 import type { ProfilerImpl } from './profiler/profiler.js';
 import { startProfiler } from './profiler/start.js';
-import { messageOf } from './runtime/report.js';
+import { messageOf, say } from './runtime/report.js';
 
 export const DEFAULT_OUTPUT_DIR = 'wasmprof-profiles';
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
 
-function say(line: string): void {
-  try { process.stderr.write(`${line}\n`); } catch { /* stderr gone */ }
-}
 
 /**
  * Listeners of the signal-exit package (v3 and v4), widely loaded by tools and test runners. They

@@ -8,11 +8,11 @@ import { CoreError, CoreErrorCode, describeCoreError } from './errors.js';
 import { type CoreExports, Stat, LiveEventKind, SamplerState } from './exports.js';
 import { type CoreOptions, type ResolvedCoreOptions, resolveCoreOptions, memoryPages } from './options.js';
 import { CoreTables, type FrameInfo } from './tables.js';
-import { BATCH_RECORD_SIZE, BATCH_STACK, BATCH_LABELS, BATCH_V0, BATCH_V1, BUF_HEADER, CAP_HEAD, CAP_ALIGN, CAP_KEY_ONLY,
-  CAP_KEY_LO, CAP_KEY_HI, CAP_LINE, CAP_COLUMN, CAP_NAME_LEN, CAP_FILE_LEN, CAP_MAPPING_LEN } from './layout.generated.js';
+import { BATCH_RECORD_SIZE, BATCH_STACK, BATCH_LABELS, BATCH_V0, BATCH_V1 } from './layout.generated.js';
+import { CaptureBuffer } from './capture-buffer.js';
 import { snapshotBudget, readEnv, SNAPSHOT_BUDGET_ENV } from './snapshot-budget.js';
 
-export { CoreError, CoreTables, compileCore, LiveEventKind, SamplerState, Stat };
+export { CaptureBuffer, CoreError, CoreTables, compileCore, LiveEventKind, SamplerState, Stat };
 export type { CoreOptions, CoreSource, FrameInfo, CoreExports };
 export type { SampleRow, LiveStackRow, OwnerRow, LiveEntryRow } from './tables.js';
 export { CoreErrorCode } from './errors.js';
@@ -273,7 +273,7 @@ export class Core {
   /** A private scratch buffer for one stack capture (DESIGN §3). */
   beginCapture(): CaptureBuffer | undefined {
     const buf = this.ex.bufferAcquire();
-    return buf === 0 ? undefined : new CaptureBuffer(this, this.ex, buf, () => this.bytes());
+    return buf === 0 ? undefined : new CaptureBuffer((lo, hi) => this.peekFrame(lo, hi), this.ex, buf, () => this.bytes());
   }
 
   // --- live-allocation map ---
@@ -352,81 +352,4 @@ export class Core {
   memoryCopy(): Uint8Array { return new Uint8Array(this.ex.memory.buffer).slice(); }
   /** Low-level exports, for tests and benchmarks. */
   get raw(): CoreExports { return this.ex; }
-}
-
-/**
- * One stack capture in a private scratch buffer. Frames are written leaf first; nothing shared
- * changes until commit(), which inserts the whole stack in one core call (or nothing, if
- * sampling stopped meanwhile). Always end a capture with commit() or abandon().
- */
-export class CaptureBuffer {
-  private at: number;
-  private readonly end: number;
-  private records = 0;
-  private done = false;
-
-  constructor(private readonly core: Core, private readonly ex: CoreExports, readonly buffer: number, private readonly mem: () => Uint8Array) {
-    this.at = buffer + BUF_HEADER;
-    this.end = this.at + ex.bufferCapacity(buffer);
-  }
-
-  get frames(): number { return this.records; }
-
-  /**
-   * Adds a frame. If the cache holds the key (peeked, nothing changes) only the key is written;
-   * otherwise `info()` is asked for the strings. Returns false when the buffer is full.
-   */
-  push(keyLo: number, keyHi: number, info: () => FrameInfo): boolean {
-    if (this.done) throw new Error('wasmprof core: capture already ended');
-    if (this.at + CAP_HEAD > this.end) return false;
-    const dv = new DataView(this.mem().buffer);
-    const p = this.at;
-    dv.setUint32(p + CAP_KEY_LO, keyLo >>> 0, true);
-    dv.setUint32(p + CAP_KEY_HI, keyHi >>> 0, true);
-    if (this.core.peekFrame(keyLo, keyHi) >= 0) {
-      dv.setInt32(p + CAP_LINE, 0, true); dv.setInt32(p + CAP_COLUMN, 0, true);
-      dv.setUint32(p + CAP_NAME_LEN, CAP_KEY_ONLY, true); dv.setUint32(p + CAP_FILE_LEN, 0, true); dv.setUint32(p + CAP_MAPPING_LEN, 0, true);
-      this.at += CAP_HEAD;
-      this.records++;
-      return true;
-    }
-    // info() may call out (and start another capture): it writes into its own buffer.
-    const f = info();
-    const mem = this.mem();
-    const view = new DataView(mem.buffer);
-    let q = p + CAP_HEAD;
-    const lens: number[] = [];
-    for (const s of [f.name, f.file, f.mapping]) {
-      const { read, written } = encoder.encodeInto(s, mem.subarray(q, this.end));
-      if (read !== s.length) return false;
-      lens.push(written);
-      q += written;
-    }
-    view.setInt32(p + CAP_LINE, f.line | 0, true); view.setInt32(p + CAP_COLUMN, f.column | 0, true);
-    view.setUint32(p + CAP_NAME_LEN, lens[0], true); view.setUint32(p + CAP_FILE_LEN, lens[1], true); view.setUint32(p + CAP_MAPPING_LEN, lens[2], true);
-    this.at = (q + CAP_ALIGN - 1) & ~(CAP_ALIGN - 1);
-    this.records++;
-    return true;
-  }
-
-  /** Inserts the stack and adds values to (kind, stack, labels). Returns the stack handle, or 0
-   *  when the capture was void because sampling stopped while it was in flight. */
-  commit(kind: number, labels: number, v0: number, v1 = 0, v2 = 0, v3 = 0): number {
-    if (this.done) throw new Error('wasmprof core: capture already ended');
-    this.done = true;
-    const used = Math.min(this.at, this.end) - (this.buffer + BUF_HEADER);
-    const rc = this.ex.captureCommit(this.buffer, this.records, used, kind >>> 0, labels >>> 0, v0, v1, v2, v3);
-    if (rc < 0) {
-      const code = -rc;
-      throw new CoreError(code, describeCoreError('commit', code, this.ex.lastErrorDetail() >>> 0, this.ex.lastErrorDetail2() >>> 0));
-    }
-    return rc;
-  }
-
-  /** Ends the capture without inserting anything. */
-  abandon(): void {
-    if (this.done) return;
-    this.done = true;
-    this.ex.bufferRelease(this.buffer);
-  }
 }

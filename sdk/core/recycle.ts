@@ -4,7 +4,7 @@
 // map crosses over as a snapshot within its byte budget (DESIGN §4); what the budget cleared is
 // kept as a report for the next profile. Recycling happens between periods, when the period's
 // samples have been read out, so nothing collected is lost.
-import { Core, CoreError, SamplerState, type SnapshotResult } from './core.js';
+import { Core, CoreError, CoreErrorCode, SamplerState, type SnapshotResult } from './core.js';
 import type { CoreHooks } from './core.js';
 
 export interface RecycleReport {
@@ -35,7 +35,7 @@ export const DEFAULT_HIGH_WATER_BYTES = 64 * 1024 * 1024;
 export function recycleCore(old: Core, snapshotBudget?: number, hooks?: CoreHooks): { core: Core; report: RecycleReport; snapshot: SnapshotResult } {
   const t0 = performance.now();
   if (old.stats().period.samples !== 0) {
-    throw new CoreError(3, 'wasmprof core: recycle only between periods (the current period still holds samples)');
+    throw new CoreError(CoreErrorCode.BadArgument, 'wasmprof core: recycle only between periods (the current period still holds samples)');
   }
   const snapshot = old.encodeSnapshot(snapshotBudget);
   const fresh = Core.instantiate(old.module, { ...old.options }, hooks);

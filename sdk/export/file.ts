@@ -12,6 +12,7 @@ import { setUnrefTimeout } from './timers.js';
 import { defaultReporter, type ErrorReporter, type Exporter, type ExporterStats, type ProfileBatch } from './types.js';
 import { fsErrorWords } from '../runtime/fs-errors.js';
 import { messageOf } from '../runtime/report.js';
+import { OnceReporter } from '../runtime/report.js';
 
 export { PROFILE_FILE, type FileOps } from './file-writer.js';
 
@@ -34,7 +35,7 @@ export class FileExporter implements Exporter {
   private readonly writer: ProfileWriter;
   private readonly report: ErrorReporter;
   private readonly counters = { batchesAccepted: 0, invalid: 0, delivered: 0, deliveredBytes: 0, retries: 0, timeouts: 0, rejected: 0 };
-  private readonly reported = new Set<string>();
+  private readonly problems: OnceReporter;
   private lastError: string | undefined;
   private seq = 0;
   private scheduled = false;
@@ -54,6 +55,7 @@ export class FileExporter implements Exporter {
     }
     this.queue = new BoundedQueue({ ...DEFAULT_QUEUE, ...opts.queue });
     this.report = opts.onError ?? defaultReporter;
+    this.problems = new OnceReporter((line) => this.report(line));
   }
 
   export(batch: ProfileBatch): void {
@@ -117,15 +119,14 @@ export class FileExporter implements Exporter {
   }
 
   private reportOnce(key: string, message: string): void {
-    const fresh = !this.reported.has(key);
-    this.reported.add(key);
-    this.note(message, fresh);
+    this.lastError = `wasmprof: file exporter: ${message}`;
+    this.problems.once(key, this.lastError);
   }
 
+  /** A disk failure: reported when it starts an outage (the writer says which), always kept as lastError. */
   private note(message: string, report: boolean): void {
-    const line = `wasmprof: file exporter: ${message}`;
-    this.lastError = line;
-    if (report) try { this.report(line); } catch { /* never let a reporter break the exporter */ }
+    this.lastError = `wasmprof: file exporter: ${message}`;
+    if (report) try { this.report(this.lastError); } catch { /* never let a reporter break the exporter */ }
   }
 
   private schedule(): void {

@@ -9,6 +9,7 @@ import type { Redactor } from './redact.js';
 import { setUnrefTimeout, sleep } from './timers.js';
 import { describeNetworkError, type HttpResponse } from './transport.js';
 import type { ErrorReporter, ExporterStats } from './types.js';
+import { OnceReporter } from '../runtime/report.js';
 
 export type AttemptResult =
   | { kind: 'ok' }
@@ -60,11 +61,12 @@ export class Sender<T> {
   private wake = new AbortController();
   private inflight: AbortController | undefined;
   private idleWaiters: Array<() => void> = [];
-  private readonly reported = new Set<string>();
+  private readonly problems: OnceReporter;
 
   constructor(options: SenderOptions<T>) {
     this.o = options;
     this.queue = new BoundedQueue<T>(options.bounds);
+    this.problems = new OnceReporter((line) => this.o.report(line));
   }
 
   /** Queues one item. Never throws, never waits. */
@@ -150,10 +152,7 @@ export class Sender<T> {
 
   /** Reports a problem once per key (redacted), without counting anything. */
   reportOnce(key: string, message: string): void {
-    const line = this.o.redactor.redact(`wasmprof: ${this.o.kind} exporter: ${message}`);
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    try { this.o.report(line); } catch { /* a broken reporter must not break the exporter */ }
+    this.problems.once(key, this.o.redactor.redact(`wasmprof: ${this.o.kind} exporter: ${message}`));
   }
 
   /** Starts the send loop on a microtask, so that export() returns before any body is built. */
@@ -220,7 +219,7 @@ export class Sender<T> {
       this.queue.settle();
       this.counters.delivered++;
       this.counters.deliveredBytes += entry.bytes;
-      if (this.consecutiveFailures > 0 || this.lastError !== undefined) this.reported.delete('outage');
+      if (this.consecutiveFailures > 0 || this.lastError !== undefined) this.problems.rearm('outage');
       this.consecutiveFailures = 0;
       this.nextAttemptAt = 0;
       this.lastError = undefined;

@@ -1,6 +1,7 @@
 // The shapes every exporter shares: what the profiler hands over per period (ProfileBatch), what
 // an exporter promises (Exporter), and what it reports about itself (ExporterStats).
-// Runtime-neutral: no imports.
+// Runtime-neutral: the only import is the SDK's runtime-neutral reporter.
+import { say } from '../runtime/report.js';
 
 /** One profile of a period, already encoded as gzipped pprof. */
 export interface BatchProfile {
@@ -64,9 +65,7 @@ export interface Exporter {
 /** Where exporters report problems: one line per distinct problem, already redacted. */
 export type ErrorReporter = (line: string) => void;
 
-/** The default reporter: one line on stderr (or console.error where there is no process). */
+/** The default reporter: the SDK's one reporter (sdk/runtime/report.ts: stderr, or console.error). */
 export function defaultReporter(line: string): void {
-  const proc = (globalThis as { process?: { stderr?: { write(s: string): unknown } } }).process;
-  if (proc?.stderr) proc.stderr.write(line + '\n');
-  else console.error(line);
+  say(line);
 }

@@ -16,7 +16,7 @@ import { Symbolizer } from './symbols.js';
 import { buildNativeHeapProfile, sampleWeight, type AllocAccumulator } from '../pprof/native-heap.js';
 import { ProfileWriter } from '../export/file-writer.js';
 import { fsErrorWords } from '../runtime/fs-errors.js';
-import { messageOf } from '../runtime/report.js';
+import { messageOf, say } from '../runtime/report.js';
 
 export const SNAPSHOT_FILE = 'aggregator.snapshot';
 const RING_FILE = /^heap-(\d+)\.ring$/;
@@ -115,7 +115,7 @@ export class NativeHeapAggregator {
   readonly warnings: string[] = [];
 
   private constructor(readonly core: Core, readonly options: NativeHeapAggregatorOptions) {
-    this.warnFn = options.warn ?? ((m) => process.stderr.write(`${m}\n`));
+    this.warnFn = options.warn ?? say;
     this.files = options.outputDir ? new ProfileWriter({ dir: options.outputDir }) : undefined;
   }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { envSetting, parseBytes, parseDuration, processEnv } from '../config/index.js';
 import { NativeHeapAggregator } from './aggregator.js';
 import { targetEnv } from './index.js';
+import { messageOf, say } from '../runtime/report.js';
 
 export interface NativeHeapRecording {
   env: Record<string, string>;
@@ -49,10 +50,10 @@ export async function startNativeHeapRecording(outputDir: string, period?: strin
     env,
     aggregator,
     finish() {
-      try { aggregator.writeProfile(); } catch (err) { process.stderr.write(`wasmprof: native-heap: last profile failed: ${String(err)}\n`); }
+      try { aggregator.writeProfile(); } catch (err) { say(`wasmprof: native-heap: last profile failed: ${messageOf(err)}`); }
       aggregator.stop({ snapshot: false });
       rmSync(ringDir, { recursive: true, force: true });
-      process.stderr.write(`wasmprof: native-heap: ${aggregator.stats.profiles} profile file(s), ${aggregator.stats.events} events from ${aggregator.stats.ringsOpened} process(es) in ${outputDir}\n`);
+      say(`wasmprof: native-heap: ${aggregator.stats.profiles} profile file(s), ${aggregator.stats.events} events from ${aggregator.stats.ringsOpened} process(es) in ${outputDir}`);
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Exporter } from '../export/index.js';
 import { SourceMapResolver } from '../ingest/source-maps.js';
 import { startNativeHeap } from '../native-heap/in-process.js';
 import { enableDetailedLineInfo, v8ClockOffsetMicros } from '../runtime/node.js';
-import { messageOf, say } from '../runtime/report.js';
+import { messageOf, OnceReporter } from '../runtime/report.js';
 import { TimeSlicer } from '../runtime/slices.js';
 import { LabelContext, type Labels } from '../sources/labels.js';
 import type { SourceFactories } from '../sources/select.js';
@@ -48,7 +48,7 @@ export class ProfilerImpl implements Profiler {
   private stopped = false;
   private finalTaken = false;
   private lastResult: PeriodResult | undefined;
-  private readonly reported = new Set<string>();
+  private readonly problems = new OnceReporter();
 
   constructor(readonly options: ResolvedOptions, private readonly sources: SourceFactories, core: Core,
     private readonly onPeriod: ProfilerOptions['onPeriod'], private readonly exporter?: Exporter) {
@@ -211,9 +211,7 @@ export class ProfilerImpl implements Profiler {
 
   /** Each kind of failure once per profiler: a period that keeps failing must not flood stderr. */
   private report(what: string, err: unknown): void {
-    if (this.reported.has(what)) return;
-    this.reported.add(what);
-    say(`wasmprof: ${what} failed: ${messageOf(err)} (reported once)`);
+    this.problems.once(what, `wasmprof: ${what} failed: ${messageOf(err)} (reported once)`);
   }
 
   /** Called by stop paths when everything is over. */

@@ -12,6 +12,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oneLine } from './report.js';
+
+export { oneLine };
 
 export type BinaryName = 'v8' | 'fork' | 'heap';
 
@@ -40,10 +43,6 @@ export function packageRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
-/** Collapses whitespace so a reason fits the SDK's single warning line (never truncates). */
-export function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
 
 /** `linux-x64-glibc`, `linux-x64-musl`, `darwin-arm64`, ...: the folder under prebuilds/. */
 export function platformTag(): string {

@@ -32,11 +32,12 @@ export function say(line: string): void {
   sink(line);
 }
 
-/** Writes `line` the first time `key` is reported in this thread; later calls do nothing. */
-export function warnOnce(key: string, line: string): void {
+/** Writes `line` (to `to`, else the sink) the first time `key` is reported in this thread;
+ *  later calls do nothing. */
+export function warnOnce(key: string, line: string, to?: ReportSink): void {
   if (said.has(key)) return;
   said.add(key);
-  sink(line);
+  (to ?? sink)(line);
 }
 
 /** Replaces the sink (tests); returns a function that restores the previous one and forgets what was said. */
@@ -47,4 +48,27 @@ export function setReportSink(next: ReportSink): () => void {
     sink = previous;
     said.clear();
   };
+}
+
+/**
+ * Each kind of problem once per owner (an exporter, a writer, a profiler) until `rearm(key)`:
+ * a failing disk or backend reports the outage once, not every period, and again only after it
+ * recovered. The sink is the owner's (injectable); a sink that throws never breaks the owner.
+ */
+export class OnceReporter {
+  private readonly said = new Set<string>();
+
+  constructor(private readonly sink: ReportSink = say) {}
+
+  /** Writes `line` if `key` was not reported since it was last rearmed; true when it wrote. */
+  once(key: string, line: string): boolean {
+    if (this.said.has(key)) return false;
+    this.said.add(key);
+    try { this.sink(line); } catch { /* a broken reporter must not break its owner */ }
+    return true;
+  }
+
+  rearm(key: string): void {
+    this.said.delete(key);
+  }
 }

@@ -10,7 +10,7 @@
 import { calibrateClock, denoVersion, isDeno } from '../runtime/deno.js';
 import { AsyncInspectorCpuSource, AsyncInspectorHeapSource, AsyncSession, InspectorCpuSource, InspectorHeapSource, OffCpuSource, OffHeapSource } from './inspector.js';
 import type { CpuSource, HeapSource, SourceChoice } from './types.js';
-import { messageOf } from '../runtime/report.js';
+import { messageOf, oneLine, warnOnce } from '../runtime/report.js';
 
 /** What sdk/sources/v8-bridge.ts exports. */
 export interface V8BridgeModule {
@@ -25,9 +25,6 @@ export interface SourceFactories {
   fallbackReason?: string;
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
 
 /** Loads the native bridge module, or explains in one line why it cannot. */
 export async function loadNativeBridge(importer: () => Promise<unknown> = defaultImporter): Promise<{ cpu: () => CpuSource; heap: () => HeapSource } | { error: string }> {
@@ -58,21 +55,8 @@ function defaultImporter(): Promise<unknown> {
 
 const inspector: SourceFactories = { kind: 'inspector', cpu: () => new InspectorCpuSource(), heap: () => new InspectorHeapSource() };
 
-let denoWarned = false;
-
-/** The one warning line, once per thread (stderr). */
-function warnOnce(line: string, write: (line: string) => void): void {
-  if (denoWarned) return;
-  denoWarned = true;
-  write(line);
-}
-
-function stderrLine(line: string): void {
-  try { process.stderr.write(`${line}\n`); } catch { console.error(line); }
-}
-
 /** Deno: node:inspector if the runtime grants it (--allow-sys), else sources that take no samples. */
-export async function selectDenoSource(choice: SourceChoice, write: (line: string) => void = stderrLine): Promise<SourceFactories> {
+export async function selectDenoSource(choice: SourceChoice, write?: (line: string) => void): Promise<SourceFactories> {
   if (choice === 'native') {
     throw new Error(`wasmprof: source "native" was requested, but the V8 profiler addon cannot load in ${denoVersion()} (it is C++ against Node's V8); use source "auto" or "inspector"`);
   }
@@ -83,13 +67,13 @@ export async function selectDenoSource(choice: SourceChoice, write: (line: strin
   } catch (err) {
     const msg = oneLine(messageOf(err));
     const why = /allow-sys|NotCapable|permission/i.test(msg) ? 'node:inspector needs --allow-sys' : `node:inspector failed: ${msg}`;
-    warnOnce(`wasmprof: ${denoVersion()}: ${why}; profiling is OFF (wall, cpu and heap profiles stay empty)`, write);
+    warnOnce('stack source', `wasmprof: ${denoVersion()}: ${why}; profiling is OFF (wall, cpu and heap profiles stay empty)`, write);
     return { kind: 'inspector', cpu: () => new OffCpuSource(), heap: () => new OffHeapSource() };
   } finally {
     session?.close();
   }
   // As in Node, an explicit source "inspector" needs no explanation.
-  if (choice === 'auto') warnOnce(`wasmprof: ${denoVersion()}: the V8 profiler addon (C++ against Node's V8) cannot load in Deno; using node:inspector`, write);
+  if (choice === 'auto') warnOnce('stack source', `wasmprof: ${denoVersion()}: the V8 profiler addon (C++ against Node's V8) cannot load in Deno; using node:inspector`, write);
   return { kind: 'inspector', cpu: () => new AsyncInspectorCpuSource(), heap: () => new AsyncInspectorHeapSource() };
 }
 
