@@ -15,7 +15,7 @@ import { LC_STATE, LC_SAMPLING_GEN, CFG_MAX_DEPTH, DROP_ABANDONED, DROP_STALE_KE
          SAMPLER_RUNNING, IO_TMP_PTR, IO_TMP_CAP, T_STACKS, hget, hinc } from "./layout";
 import { ERR_BAD_HANDLE, ERR_BAD_ARGUMENT, ERR_NO_MEMORY, setError } from "./errors";
 import { BUF_HEADER, poolHeld, poolRelease, bufferGeneration, bufferCapacity } from "./pool";
-import { lruLookup } from "./lru";
+import { frameCacheLookup } from "./frame-cache";
 import { stringIntern } from "./strings";
 import { frameIntern, frameStoreBytes } from "./frames";
 import { triePush } from "./trie";
@@ -71,7 +71,7 @@ export function resolveStack(buf: usize, nrec: u32, used: u32): i32 {
     let frame: i32;
     if (nameLen == CAP_KEY_ONLY) {
       p += CAP_HEAD;
-      const f = lruLookup(lo, hi);
+      const f = frameCacheLookup(lo, hi);
       if (f == 0) { hinc(DROP_STALE_KEY); frame = internAsciiFrame(EVICTED_NAME, scratch); } else frame = <i32>(f - 1);
     } else {
       const fileLen = load<u32>(p, CAP_FILE_LEN), mapLen = load<u32>(p, CAP_MAPPING_LEN);

@@ -1,5 +1,5 @@
 // Frame table: a frame is (function, file, mapping, line, column), interned by content so that
-// a key evicted from the LRU cache and stored again maps to the same frame id, and ids handed
+// a key evicted from the frame cache and stored again maps to the same frame id, and ids handed
 // out stay valid forever (copy-out: eviction removes a cache key, never a frame). Payload:
 //   +8 name string id, +12 file string id, +16 mapping string id, +20 line i32, +24 column i32
 // (FRAME_* below; the host reads them through sdk/core/layout.generated.ts).
@@ -7,7 +7,7 @@ import { tdesc, thead, tentry, tappend, tcount } from "./table";
 import { T_FRAMES } from "./layout";
 import { combine, mix32 } from "./hash";
 import { stringIntern } from "./strings";
-import { lruStore } from "./lru";
+import { frameCacheStore } from "./frame-cache";
 
 export const FRAME_ENTRY_SIZE: u32 = 28;
 export const FRAME_NAME: usize = 8;
@@ -44,5 +44,5 @@ export function frameStoreBytes(keyLo: u32, keyHi: u32, namePtr: usize, nameLen:
   const name = stringIntern(namePtr, nameLen), file = stringIntern(filePtr, fileLen), map = stringIntern(mapPtr, mapLen);
   if (name < 0 || file < 0 || map < 0) return -1;
   const id = frameIntern(<u32>name, <u32>file, <u32>map, line, column);
-  return id < 0 || !lruStore(keyLo, keyHi, <u32>id) ? -1 : id;
+  return id < 0 || !frameCacheStore(keyLo, keyHi, <u32>id) ? -1 : id;
 }

@@ -15,10 +15,10 @@ export function hook(id: i32): void {
 }
 
 // One id per interruption point; the test walks 1..HOOK_LAST.
-export const HOOK_LRU_UNLINK: i32 = 1;       // move-to-front: entry unlinked, not yet relinked
-export const HOOK_LRU_RELINK: i32 = 2;       // move-to-front: relinked at head, tail not fixed
-export const HOOK_LRU_EVICT_UNCHAIN: i32 = 3; // eviction: victim out of its hash chain
-export const HOOK_LRU_EVICT_REUSE: i32 = 4;   // eviction: victim slot rewritten, not yet chained
+export const HOOK_FRAME_CACHE_UNLINK: i32 = 1;       // move-to-front: entry unlinked, not yet relinked
+export const HOOK_FRAME_CACHE_RELINK: i32 = 2;       // move-to-front: relinked at head, tail not fixed
+export const HOOK_FRAME_CACHE_EVICT_UNCHAIN: i32 = 3; // eviction: victim out of its hash chain
+export const HOOK_FRAME_CACHE_EVICT_REUSE: i32 = 4;   // eviction: victim slot rewritten, not yet chained
 export const HOOK_TABLE_GROW_ENTRIES: i32 = 5; // entries copied to the new region, descriptor stale
 export const HOOK_TABLE_GROW_BUCKETS: i32 = 6; // bucket array half rebuilt
 export const HOOK_TABLE_INSERT: i32 = 7;      // entry written, bucket head not yet updated

@@ -13,7 +13,7 @@ import { tdesc, tcount, tentries } from "./table";
 import * as lc from "./lifecycle";
 import { stringIntern as internString } from "./strings";
 import { frameIntern as internFrame, frameStoreBytes } from "./frames";
-import { lruLookup as cacheLookup, lruPeek as cachePeek, lruStore as cacheStore, lruKeys as cacheKeys } from "./lru";
+import { frameCacheLookup as cacheLookup, frameCachePeek as cachePeek, frameCacheStore as cacheStore, frameCacheKeys as cacheKeys } from "./frame-cache";
 import { triePush } from "./trie";
 import { sampleAdd as addSample, BATCH_RECORD_SIZE, BATCH_STACK, BATCH_LABELS, BATCH_V0, BATCH_V1 } from "./samples";
 import { poolAcquire, poolRelease, bufferCapacity as capacityOf, poolHeld } from "./pool";
@@ -36,10 +36,10 @@ function checkReady(): i32 { return lc.configured() ? 0 : setError(ERR_NOT_CONFI
 function okHandle(t: usize, h: u32): bool { return h <= tcount(tdesc(t)); }
 
 // --- lifecycle ---
-export function configure(lruCapacity: u32, poolIdleMax: u32, bufferSize: u32, maxMemoryPages: u32, maxBuffers: u32,
+export function configure(frameCacheCapacity: u32, poolIdleMax: u32, bufferSize: u32, maxMemoryPages: u32, maxBuffers: u32,
                           maxDepth: u32, profileChildren: u32, pid: u32, seedLo: u32, seedHi: u32, sampleMeanBytes: f64): i32 {
-  return lc.configure(lruCapacity, poolIdleMax, bufferSize, maxMemoryPages, maxBuffers, maxDepth, profileChildren, pid,
-                      seedLo, seedHi, sampleMeanBytes) ? 0 : setError(ERR_BAD_ARGUMENT, lruCapacity, bufferSize);
+  return lc.configure(frameCacheCapacity, poolIdleMax, bufferSize, maxMemoryPages, maxBuffers, maxDepth, profileChildren, pid,
+                      seedLo, seedHi, sampleMeanBytes) ? 0 : setError(ERR_BAD_ARGUMENT, frameCacheCapacity, bufferSize);
 }
 export function reset(): void { if (lc.configured()) lc.reset(); }
 export function periodReset(): void { if (lc.configured()) lc.periodReset(); }
@@ -72,23 +72,23 @@ export function frameStore(keyLo: u32, keyHi: u32, namePtr: usize, nameLen: u32,
   const id = frameStoreBytes(keyLo, keyHi, namePtr, nameLen, filePtr, fileLen, mapPtr, mapLen, line, column);
   return id < 0 ? setError(ERR_NO_MEMORY, 0, 0) : id;
 }
-export function lruLookup(keyLo: u32, keyHi: u32): u32 { return lc.configured() ? cacheLookup(keyLo, keyHi) : 0; }
-export function lruPeek(keyLo: u32, keyHi: u32): u32 { return lc.configured() ? cachePeek(keyLo, keyHi) : 0; }
-export function lruStore(keyLo: u32, keyHi: u32, frame: u32): i32 {
+export function frameCacheLookup(keyLo: u32, keyHi: u32): u32 { return lc.configured() ? cacheLookup(keyLo, keyHi) : 0; }
+export function frameCachePeek(keyLo: u32, keyHi: u32): u32 { return lc.configured() ? cachePeek(keyLo, keyHi) : 0; }
+export function frameCacheStore(keyLo: u32, keyHi: u32, frame: u32): i32 {
   const r = checkReady(); if (r < 0) return r;
   if (frame >= tcount(tdesc(T_FRAMES))) return setError(ERR_BAD_HANDLE, frame, 0);
   return cacheStore(keyLo, keyHi, frame) ? 1 : setError(ERR_NO_MEMORY, 0, 0);
 }
 /** Batch lookup: n (lo, hi) u32 pairs at ptr; each pair's lo word is replaced by frame id + 1
  *  (0 = miss). One boundary crossing for a whole profile's worth of keys. */
-export function lruLookupBatch(ptr: usize, n: u32): void {
+export function frameCacheLookupBatch(ptr: usize, n: u32): void {
   if (!lc.configured()) return;
   for (let i: u32 = 0; i < n; i++) {
     const p = ptr + (<usize>i << 3);
     store<u32>(p, cacheLookup(load<u32>(p), load<u32>(p, 4)));
   }
 }
-export function lruKeys(out: usize, max: u32): u32 { return cacheKeys(out, max); }
+export function frameCacheKeys(out: usize, max: u32): u32 { return cacheKeys(out, max); }
 export function stackPush(parent: u32, frame: u32): i32 {
   if (frame >= tcount(tdesc(T_FRAMES))) return setError(ERR_BAD_HANDLE, frame, 0);
   const h = triePush(tdesc(T_STACKS), parent, frame, 0);

@@ -22,7 +22,7 @@ export const HDR: usize = 16384;
 
 // --- configuration and lifecycle (survive reset) ---
 export const CFG_MAGIC: usize = 0;          // CONFIGURED_MAGIC once configure() ran
-export const CFG_LRU_CAP: usize = 4;
+export const CFG_FRAME_CACHE_CAP: usize = 4;
 export const CFG_POOL_IDLE_MAX: usize = 8;
 export const CFG_BUF_SIZE: usize = 12;
 export const CFG_MAX_PAGES: usize = 16;
@@ -61,17 +61,17 @@ export const T_AGG: usize = 384;          // live bytes per (owner, stack)
 export const SB_PTR: usize = 416;
 export const SB_USED: usize = 420;
 export const SB_CAP: usize = 424;
-// Frame LRU cache.
-export const LRU_ENTRIES: usize = 432;
-export const LRU_COUNT: usize = 436;
-export const LRU_BUCKETS: usize = 440;
-export const LRU_MASK: usize = 444;
-export const LRU_HEAD: usize = 448;       // most recently used, index+1
-export const LRU_TAIL: usize = 452;       // least recently used, index+1
-export const LRU_HITS: usize = 456;       // f64 counters: exact to 2^53
-export const LRU_MISSES: usize = 464;
-export const LRU_EVICTIONS: usize = 472;
-export const LRU_UPDATES: usize = 480;
+// Frame cache (an LRU).
+export const FRAME_CACHE_ENTRIES: usize = 432;
+export const FRAME_CACHE_COUNT: usize = 436;
+export const FRAME_CACHE_BUCKETS: usize = 440;
+export const FRAME_CACHE_MASK: usize = 444;
+export const FRAME_CACHE_HEAD: usize = 448;       // most recently used, index+1
+export const FRAME_CACHE_TAIL: usize = 452;       // least recently used, index+1
+export const FRAME_CACHE_HITS: usize = 456;       // f64 counters: exact to 2^53
+export const FRAME_CACHE_MISSES: usize = 464;
+export const FRAME_CACHE_EVICTIONS: usize = 472;
+export const FRAME_CACHE_UPDATES: usize = 480;
 // Live-allocation map counters.
 export const LIVE_TRACKED: usize = 488;    // f64: incremented/decremented beside the map itself
 export const LIVE_CONFLICTS: usize = 496;

@@ -4,7 +4,7 @@
 // nothing but the configuration words, which ordinary mutations never write; so a reset on a
 // copy of memory taken in the middle of any mutation (what a fork hands the child) cannot trap,
 // loop or resurrect old data: every table simply starts empty again.
-import { HDR, HDR_RESET, HDR_SIZE, BUMP, CFG_MAGIC, CONFIGURED_MAGIC, CFG_LRU_CAP, CFG_POOL_IDLE_MAX,
+import { HDR, HDR_RESET, HDR_SIZE, BUMP, CFG_MAGIC, CONFIGURED_MAGIC, CFG_FRAME_CACHE_CAP, CFG_POOL_IDLE_MAX,
          CFG_BUF_SIZE, CFG_MAX_PAGES, CFG_MAX_BUFFERS, CFG_PROFILE_CHILDREN, CFG_MAX_DEPTH, CFG_SEED_LO,
          CFG_SEED_HI, CFG_SAMPLE_MEAN, LC_RESETS, LC_PID, LC_STARTED_EVER, LC_STATE, LC_WAS_RUNNING_AT_FORK,
          LC_IN_FORK, LC_SAMPLER_STARTS, LC_ERROR, LC_ERROR_DETAIL, LC_ERROR_DETAIL2, LC_SAMPLING_GEN,
@@ -21,12 +21,12 @@ import { samplerReseed } from "./sampler";
 
 export function configured(): bool { return hget(CFG_MAGIC) == CONFIGURED_MAGIC; }
 
-export function configure(lruCap: u32, idleMax: u32, bufSize: u32, maxPages: u32, maxBuffers: u32,
+export function configure(frameCacheCap: u32, idleMax: u32, bufSize: u32, maxPages: u32, maxBuffers: u32,
                           maxDepth: u32, profileChildren: u32, pid: u32, seedLo: u32, seedHi: u32, sampleMean: f64): bool {
-  if (lruCap == 0 || bufSize < 64 || maxBuffers == 0 || maxBuffers > MAX_BUFFERS_OUT || !(sampleMean >= 0)) return false;
+  if (frameCacheCap == 0 || bufSize < 64 || maxBuffers == 0 || maxBuffers > MAX_BUFFERS_OUT || !(sampleMean >= 0)) return false;
   if (__heap_base > HDR || !ensureMemory(HDR + HDR_SIZE)) return false;
   memory.fill(HDR, 0, HDR_RESET);
-  hset(CFG_LRU_CAP, lruCap);
+  hset(CFG_FRAME_CACHE_CAP, frameCacheCap);
   hset(CFG_POOL_IDLE_MAX, idleMax);
   hset(CFG_BUF_SIZE, (bufSize + 7) & ~7);
   hset(CFG_MAX_PAGES, maxPages);

@@ -2,22 +2,22 @@
 // part of the host contract (the SDK's Stat, generated from the STAT_* below by
 // scripts/gen-layout.mjs), so an id is never renumbered or reused; new ones go at the end.
 // Every value is an f64: counters kept as f64 are exact to 2^53, the rest are u32 widened.
-import { CFG_LRU_CAP, LRU_HITS, LRU_MISSES, LRU_EVICTIONS, LRU_UPDATES, T_STRINGS, T_FRAMES, T_STACKS, T_LABELS,
+import { CFG_FRAME_CACHE_CAP, FRAME_CACHE_HITS, FRAME_CACHE_MISSES, FRAME_CACHE_EVICTIONS, FRAME_CACHE_UPDATES, T_STRINGS, T_FRAMES, T_STACKS, T_LABELS,
          T_SAMPLES, T_LIVE, T_OWNERS, T_AGG, LIVE_TRACKED, LIVE_CONFLICTS, LIVE_UNMATCHED, LIVE_EMPTY_STACK,
          LIVE_PEND_DROPPED, LIVE_PEND_COUNT, LIVE_EXPORTING, POOL_IDLE_COUNT, POOL_OUT, POOL_CREATED, POOL_DISCARDED,
          POOL_DENIED, DROP_NO_MEMORY, DROP_ABANDONED, DROP_STALE_KEY, DROP_TOO_DEEP, BUMP, LC_RESETS, LC_PID, LC_STATE,
          LC_SAMPLER_STARTS, LC_WAS_RUNNING_AT_FORK, LC_IN_FORK, THR_COUNT, SNAP_CLEARED, SNAP_DROPPED_OWNERS,
          SNAP_DROPPED_STACKS, LC_SAMPLING_GEN, SB_USED, LC_STARTED_EVER, hget, hgetf } from "./layout";
 import { tdesc, tcount } from "./table";
-import { lruSize } from "./lru";
+import { frameCacheSize } from "./frame-cache";
 import { arenaBase } from "./arena";
 
-export const STAT_LRU_SIZE: i32 = 0;
-export const STAT_LRU_CAPACITY: i32 = 1;
-export const STAT_LRU_HITS: i32 = 2;
-export const STAT_LRU_MISSES: i32 = 3;
-export const STAT_LRU_EVICTIONS: i32 = 4;
-export const STAT_LRU_UPDATES: i32 = 5;
+export const STAT_FRAME_CACHE_SIZE: i32 = 0;
+export const STAT_FRAME_CACHE_CAPACITY: i32 = 1;
+export const STAT_FRAME_CACHE_HITS: i32 = 2;
+export const STAT_FRAME_CACHE_MISSES: i32 = 3;
+export const STAT_FRAME_CACHE_EVICTIONS: i32 = 4;
+export const STAT_FRAME_CACHE_UPDATES: i32 = 5;
 export const STAT_STRINGS: i32 = 6;
 export const STAT_FRAMES: i32 = 7;
 export const STAT_STACKS: i32 = 8;
@@ -64,12 +64,12 @@ export const STAT_ARENA_BASE: i32 = 44;
 /** The value of stat `id`, or -1 for an id this core does not have. */
 export function statValue(id: i32): f64 {
   switch (id) {
-    case STAT_LRU_SIZE: return <f64>lruSize();
-    case STAT_LRU_CAPACITY: return <f64>hget(CFG_LRU_CAP);
-    case STAT_LRU_HITS: return hgetf(LRU_HITS);
-    case STAT_LRU_MISSES: return hgetf(LRU_MISSES);
-    case STAT_LRU_EVICTIONS: return hgetf(LRU_EVICTIONS);
-    case STAT_LRU_UPDATES: return hgetf(LRU_UPDATES);
+    case STAT_FRAME_CACHE_SIZE: return <f64>frameCacheSize();
+    case STAT_FRAME_CACHE_CAPACITY: return <f64>hget(CFG_FRAME_CACHE_CAP);
+    case STAT_FRAME_CACHE_HITS: return hgetf(FRAME_CACHE_HITS);
+    case STAT_FRAME_CACHE_MISSES: return hgetf(FRAME_CACHE_MISSES);
+    case STAT_FRAME_CACHE_EVICTIONS: return hgetf(FRAME_CACHE_EVICTIONS);
+    case STAT_FRAME_CACHE_UPDATES: return hgetf(FRAME_CACHE_UPDATES);
     case STAT_STRINGS: return count(T_STRINGS);
     case STAT_FRAMES: return count(T_FRAMES);
     case STAT_STACKS: return count(T_STACKS);

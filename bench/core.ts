@@ -2,7 +2,7 @@
 // in one process, alternated over several rounds; prints medians and ratios (never trust one
 // absolute time on these machines). Run: npm run bench:core   (WASMPROF_BENCH_SCALE=0.2 for a quick run)
 import { Core, recycleCore, SNAPSHOT_CEILING_BYTES } from '../sdk/core.js';
-import { JsLru, JsSamples, JsLiveMap, type JsFrame } from './js-baselines.js';
+import { JsFrameCache, JsSamples, JsLiveMap, type JsFrame } from './js-baselines.js';
 
 const scale = Number(process.env.WASMPROF_BENCH_SCALE ?? '1');
 const ROUNDS = 5;
@@ -51,10 +51,10 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
   const frames: JsFrame[] = Array.from({ length: W }, (_, i) => ({ name: `function_${i % 5000}`, file: `/srv/app/module_${i % 300}.js`, line: i % 2000, column: i % 80 }));
   const coreFrames = frames.map((f) => ({ ...f, mapping: '' }));
   const warmCore = () => { const core = newCore(); for (let k = 0; k < W; k++) core.storeFrame(k, 0, coreFrames[k]); return core; };
-  const warmJs = () => { const lru = new JsLru(CAP); for (let k = 0; k < W; k++) lru.store(k, frames[k]); return lru; };
+  const warmJs = () => { const cache = new JsFrameCache(CAP); for (let k = 0; k < W; k++) cache.store(k, frames[k]); return cache; };
   let [c, j] = duel(
     () => { const core = warmCore(); return () => { for (let i = 0; i < N; i++) core.lookupFrame(keys[i], 0); }; },
-    () => { const lru = warmJs(); return () => { for (let i = 0; i < N; i++) lru.lookup(keys[i]); }; },
+    () => { const cache = warmJs(); return () => { for (let i = 0; i < N; i++) cache.lookup(keys[i]); }; },
   );
   report(`frame lookup, warm cache x${N}`, c, j);
   const B = 4096;
@@ -70,21 +70,21 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
         }
       };
     },
-    () => { const lru = warmJs(); return () => { for (let i = 0; i < N; i++) lru.lookup(keys[i]); }; },
+    () => { const cache = warmJs(); return () => { for (let i = 0; i < N; i++) cache.lookup(keys[i]); }; },
   );
   report(`frame lookup, batched ${B}/call x${N}`, c, j);
   const M = Math.round(50_000 * scale);
   [c, j] = duel(
     () => { const core = newCore(); return () => { for (let k = 0; k < M; k++) core.storeFrame(k, 0, coreFrames[k % W]); }; },
-    () => { const lru = new JsLru(CAP); return () => { for (let k = 0; k < M; k++) lru.store(k, frames[k % W]); }; },
+    () => { const cache = new JsFrameCache(CAP); return () => { for (let k = 0; k < M; k++) cache.store(k, frames[k % W]); }; },
   );
   report(`frame store (miss: strings+frame+cache) x${M}`, c, j);
   const core = warmCore();
   const before = heapUsed();
-  const lru = warmJs();
+  const cache = warmJs();
   const jsBytes = heapUsed() - before;
   memRows.push([`frame cache, ${W} frames`, mib(core.stats().arenaBytes), mib(jsBytes), `${(jsBytes / core.stats().arenaBytes).toFixed(2)}x`, `(JS holds references to the caller's frame objects; the core copies the strings)`]);
-  void lru;
+  void cache;
 }
 
 // --- 2. sample aggregation ---

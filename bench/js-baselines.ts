@@ -4,7 +4,7 @@
 export interface JsFrame { name: string; file: string; line: number; column: number }
 
 /** LRU via Map insertion order: a hit re-inserts the key, eviction takes the first key. */
-export class JsLru {
+export class JsFrameCache {
   private readonly map = new Map<bigint | number, number>();
   readonly strings = new Map<string, number>();
   readonly frames: JsFrame[] = [];

@@ -177,9 +177,9 @@ export class Core {
   }
 
   /** Frame id cached for a key (and the entry becomes most recent), or -1 on a miss. */
-  lookupFrame(keyLo: number, keyHi: number): number { return this.ex.lruLookup(keyLo >>> 0, keyHi >>> 0) - 1; }
+  lookupFrame(keyLo: number, keyHi: number): number { return this.ex.frameCacheLookup(keyLo >>> 0, keyHi >>> 0) - 1; }
   /** Like lookupFrame but changes nothing. */
-  peekFrame(keyLo: number, keyHi: number): number { return this.ex.lruPeek(keyLo >>> 0, keyHi >>> 0) - 1; }
+  peekFrame(keyLo: number, keyHi: number): number { return this.ex.frameCachePeek(keyLo >>> 0, keyHi >>> 0) - 1; }
 
   /**
    * Looks up many keys in one call (each hit becomes most recent, as with lookupFrame).
@@ -190,7 +190,7 @@ export class Core {
     const ptr = this.ex.stagingBuffer(n * 8);
     if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, 'wasmprof core: no memory for a batch lookup');
     new Uint32Array(this.ex.memory.buffer, ptr, n * 2).set(keys.subarray(0, n * 2));
-    this.ex.lruLookupBatch(ptr, n);
+    this.ex.frameCacheLookupBatch(ptr, n);
     const words = new Uint32Array(this.ex.memory.buffer, ptr, n * 2);
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = words[i * 2] - 1;
@@ -210,14 +210,14 @@ export class Core {
   }
 
   /** Caches key -> an existing frame id. */
-  cacheFrame(keyLo: number, keyHi: number, frame: number): void { this.check(this.ex.lruStore(keyLo >>> 0, keyHi >>> 0, frame), 'cacheFrame'); }
+  cacheFrame(keyLo: number, keyHi: number, frame: number): void { this.check(this.ex.frameCacheStore(keyLo >>> 0, keyHi >>> 0, frame), 'cacheFrame'); }
 
   /** Cached keys from most to least recently used, as [lo, hi] pairs. */
   cachedKeys(): Array<[number, number]> {
-    const n = this.ex.stat(Stat.lruSize);
+    const n = this.ex.stat(Stat.frameCacheSize);
     const ptr = this.ex.stagingBuffer(n * 8);
     if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, 'wasmprof core: no memory to list the cached keys');
-    const got = this.ex.lruKeys(ptr, n);
+    const got = this.ex.frameCacheKeys(ptr, n);
     const w = new Uint32Array(this.ex.memory.buffer, ptr, got * 2);
     const out: Array<[number, number]> = [];
     for (let i = 0; i < got; i++) out.push([w[i * 2], w[i * 2 + 1]]);
@@ -333,9 +333,9 @@ export class Core {
 
   stats(): CoreStats {
     const s = (id: number) => this.ex.stat(id);
-    const hits = s(Stat.lruHits), misses = s(Stat.lruMisses);
+    const hits = s(Stat.frameCacheHits), misses = s(Stat.frameCacheMisses);
     return {
-      frameCache: { entries: s(Stat.lruSize), capacity: s(Stat.lruCapacity), hits, misses, evictions: s(Stat.lruEvictions), updates: s(Stat.lruUpdates), hitRate: hits + misses === 0 ? 0 : hits / (hits + misses) },
+      frameCache: { entries: s(Stat.frameCacheSize), capacity: s(Stat.frameCacheCapacity), hits, misses, evictions: s(Stat.frameCacheEvictions), updates: s(Stat.frameCacheUpdates), hitRate: hits + misses === 0 ? 0 : hits / (hits + misses) },
       dictionary: { strings: s(Stat.strings), stringBytes: s(Stat.stringBytes), frames: s(Stat.frames), stacks: s(Stat.stacks), labelSets: s(Stat.labelSets) },
       period: { samples: s(Stat.samples) },
       live: { entries: s(Stat.liveEntries), owners: s(Stat.owners), stacks: s(Stat.liveStacks), tracked: s(Stat.liveTracked), conflicts: s(Stat.liveConflicts), unmatchedFrees: s(Stat.liveUnmatchedFrees), emptyStacksIgnored: s(Stat.liveEmptyStacks), pending: s(Stat.livePending), pendingDropped: s(Stat.livePendingDropped) },

@@ -5,7 +5,7 @@
 
 export interface CoreExports {
   readonly memory: WebAssembly.Memory;
-  configure(lruCapacity: number, poolIdleMax: number, bufferSize: number, maxMemoryPages: number, maxBuffers: number,
+  configure(frameCacheCapacity: number, poolIdleMax: number, bufferSize: number, maxMemoryPages: number, maxBuffers: number,
     maxDepth: number, profileChildren: number, pid: number, seedLo: number, seedHi: number, sampleMeanBytes: number): number;
   reset(): void;
   periodReset(): void;
@@ -22,11 +22,11 @@ export interface CoreExports {
   frameIntern(name: number, file: number, mapping: number, line: number, column: number): number;
   frameStore(keyLo: number, keyHi: number, namePtr: number, nameLen: number, filePtr: number, fileLen: number,
     mapPtr: number, mapLen: number, line: number, column: number): number;
-  lruLookup(keyLo: number, keyHi: number): number;
-  lruPeek(keyLo: number, keyHi: number): number;
-  lruStore(keyLo: number, keyHi: number, frame: number): number;
-  lruKeys(out: number, max: number): number;
-  lruLookupBatch(ptr: number, n: number): void;
+  frameCacheLookup(keyLo: number, keyHi: number): number;
+  frameCachePeek(keyLo: number, keyHi: number): number;
+  frameCacheStore(keyLo: number, keyHi: number, frame: number): number;
+  frameCacheKeys(out: number, max: number): number;
+  frameCacheLookupBatch(ptr: number, n: number): void;
   sampleAddBatch(kind: number, ptr: number, n: number): number;
   stackPush(parent: number, frame: number): number;
   labelPush(parent: number, key: number, value: number): number;

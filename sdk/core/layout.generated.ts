@@ -39,12 +39,12 @@ export type SnapshotSection = (typeof SnapshotSection)[keyof typeof SnapshotSect
 
 /** Stat ids understood by the core's stat() export (assembly/stats.ts). */
 export const Stat = {
-  lruSize: 0,
-  lruCapacity: 1,
-  lruHits: 2,
-  lruMisses: 3,
-  lruEvictions: 4,
-  lruUpdates: 5,
+  frameCacheSize: 0,
+  frameCacheCapacity: 1,
+  frameCacheHits: 2,
+  frameCacheMisses: 3,
+  frameCacheEvictions: 4,
+  frameCacheUpdates: 5,
   strings: 6,
   frames: 7,
   stacks: 8,
@@ -240,13 +240,13 @@ export const SNAP_NONE = 0xffffffff;
 
 // Interruption points of the debug build (CoreHooks.onCheckpoint ids): assembly/hooks.ts
 /** move-to-front: entry unlinked, not yet relinked */
-export const HOOK_LRU_UNLINK = 1;
+export const HOOK_FRAME_CACHE_UNLINK = 1;
 /** move-to-front: relinked at head, tail not fixed */
-export const HOOK_LRU_RELINK = 2;
+export const HOOK_FRAME_CACHE_RELINK = 2;
 /** eviction: victim out of its hash chain */
-export const HOOK_LRU_EVICT_UNCHAIN = 3;
+export const HOOK_FRAME_CACHE_EVICT_UNCHAIN = 3;
 /** eviction: victim slot rewritten, not yet chained */
-export const HOOK_LRU_EVICT_REUSE = 4;
+export const HOOK_FRAME_CACHE_EVICT_REUSE = 4;
 /** entries copied to the new region, descriptor stale */
 export const HOOK_TABLE_GROW_ENTRIES = 5;
 /** bucket array half rebuilt */

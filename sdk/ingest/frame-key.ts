@@ -1,4 +1,4 @@
-// The 64-bit key under which a V8 frame is cached in the core's frame LRU. It is derived from
+// The 64-bit key under which a V8 frame is cached in the core's frame cache. It is derived from
 // what identifies a function in one isolate: script id, 0-based line and column of the function,
 // and its name. Two independent 32-bit hashes (FNV-1a and a murmur3-style mix, different seeds)
 // make the two halves, so a collision needs both to collide: ~2^-64 per pair of frames.

@@ -1,4 +1,4 @@
-// V8 call frames → core frame ids, through the core's LRU frame cache. A hit costs one core call;
+// V8 call frames → core frame ids, through the core's frame cache (an LRU). A hit costs one core call;
 // only a miss builds the frame's strings (file name, 1-based line, source-mapped position) and
 // stores them. Frame ids stay valid after their cache entry is evicted (the core copies frames
 // out), so a period may hold ids whose keys are gone.

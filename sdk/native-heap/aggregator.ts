@@ -1,6 +1,6 @@
 // The native-heap aggregator: finds every target's ring in the ring directory, drains the events
 // into the core's live-allocation map (owner = pid), symbolizes return addresses through the
-// core's frame LRU, writes `native-heap` pprof profiles every period and checks each owner's
+// core's frame cache, writes `native-heap` pprof profiles every period and checks each owner's
 // tracked-address count (kept by the target in its ring header) against its live map.
 //
 // Restart protocol (docs/native-heap.md): stop() drains, then writes the core's snapshot to

@@ -1,7 +1,7 @@
 // Symbolization of native return addresses, done by the aggregator (never in the target):
 // /proc/<pid>/maps finds the mapped object and its load base; the object's symbol table comes
 // from `nm -C --defined-only` (which demangles C++ itself; `nm -D` when the object is stripped),
-// read once per object file and cached. Results go through the core's frame LRU, keyed by the
+// read once per object file and cached. Results go through the core's frame cache, keyed by the
 // return address and a per-address-space tag (see Aggregator).
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';

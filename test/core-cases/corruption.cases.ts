@@ -6,7 +6,7 @@ import { HDR, HDR_RESET, HOOK_LAST } from '../../sdk/core/layout.generated.js';
 import type { CoreCase, Assert, CaseContext } from './harness.js';
 import { frame, stackNames, rng, liveDigest } from './util.js';
 
-const HOOK_NAMES = ['', 'lru move-to-front unlinked', 'lru relinked', 'lru eviction unchained', 'lru eviction slot reused',
+const HOOK_NAMES = ['', 'frame cache move-to-front unlinked', 'frame cache relinked', 'frame cache eviction unchained', 'frame cache eviction slot reused',
   'table entries grown', 'table buckets half rebuilt', 'table insert', 'table remove', 'live insert', 'live remove',
   'string bytes copied', 'pool pop', 'sample half added'];
 const OPTIONS = { frameCacheCapacity: 8, seed: 1, pid: 1 };

@@ -45,7 +45,7 @@ export const cases: CoreCase[] = [
       t.deepEqual(ids, ids.map((_, i) => i), 'ids 0..n-1, none missing');
       t.ok(ids.every((id) => c.raw.stat(id) >= 0), 'the core answers every id');
       t.equal(c.raw.stat(ids.length), -1, 'and no id past the last');
-      t.equal(c.raw.stat(Stat.lruCapacity), 77);
+      t.equal(c.raw.stat(Stat.frameCacheCapacity), 77);
       t.equal(c.raw.stat(Stat.pid), 100);
       t.equal(c.raw.stat(Stat.arenaBase), L.HDR + L.HDR_SIZE, 'the arena starts right after the header');
       t.equal(c.raw.abortSlot(), L.ABORT_SLOT);
