@@ -4,7 +4,7 @@
 //   Content-Type: multipart/form-data; field "profile" = the gzipped pprof
 // No `format` parameter: with format=pprof the server reads the body as raw pprof, not as a form.
 // Auth: Bearer token or basic auth; X-Scope-OrgID for a multi-tenant server.
-import { batchProblem, unixRange } from './batch.js';
+import { unixRange } from './batch.js';
 import { authHeaders, parseEndpoint, redactorFor, type Credentials } from './endpoint.js';
 import { encodeMultipart } from './multipart.js';
 import { resolveSending, type SendingOptions } from './options.js';

@@ -10,74 +10,20 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { Core, compileCore, LiveEventKind, type CoreOptions, type CoreTables } from '../core/core.js';
+import { Core, compileCore, LiveEventKind, type CoreTables } from '../core/core.js';
 import { RingFormatError, RingReader, type RingEvent } from './ring.js';
 import { Symbolizer } from './symbols.js';
 import { buildNativeHeapProfile, sampleWeight, type AllocAccumulator } from '../pprof/native-heap.js';
 import { ProfileWriter } from '../export/file-writer.js';
 import { fsErrorWords } from '../runtime/fs-errors.js';
 import { messageOf, say } from '../runtime/report.js';
+import type { NativeHeapAggregatorOptions, NativeHeapStats, OwnerReport } from './aggregator-types.js';
 
 export const SNAPSHOT_FILE = 'aggregator.snapshot';
 const RING_FILE = /^heap-(\d+)\.ring$/;
 const KNOWN_KINDS = new Set<number>([LiveEventKind.alloc, LiveEventKind.free, LiveEventKind.realloc, LiveEventKind.mmapAnonymous, LiveEventKind.munmap, LiveEventKind.mremap, LiveEventKind.shmAttach, LiveEventKind.shmDetach]);
 
-export interface NativeHeapAggregatorOptions {
-  /** The ring directory (what targets get as WASMPROF_NATIVE_HEAP_DIR). */
-  dir: string;
-  /** Drain every this many ms (default 50). 0: only when drain() is called. */
-  drainMs?: number;
-  /** Write a profile every this many ms (default 60000; 0: never on a timer). */
-  periodMs?: number;
-  /** Where profiles go (native-heap-<aggregator pid>-<seq>.pb.gz, seq from 1, like every profile
-   *  file; through the shared writer: temp file + rename). Without it, onProfile only. */
-  outputDir?: string;
-  onProfile?: (gzipped: Uint8Array, seq: number) => void;
-  /** Warnings (default: one line on stderr). */
-  warn?: (message: string) => void;
-  /** Read a snapshot left by a previous aggregator (default true). */
-  restore?: boolean;
-  /** Snapshot byte budget (default: WASMPROF_LIVE_SNAPSHOT_MAX_BYTES or 4 MiB). */
-  snapshotBudget?: number;
-  /** Forget owners whose process has exited (default true). */
-  reapDead?: boolean;
-  core?: CoreOptions;
-  /** Sees every event as it is applied (tests use it to replay a restart-free reference). */
-  onEvents?: (pid: number, events: readonly RingEvent[]) => void;
-}
-
-export interface OwnerReport {
-  pid: number;
-  /** Sampled live allocations and their raw bytes in the live map. */
-  entries: number;
-  rawBytes: number;
-  /** Estimated live bytes/objects (sampling-weighted). */
-  inuseBytes: number;
-  inuseObjects: number;
-  /** The target's own tracked-address count, as last read. */
-  targetTracked: number;
-  /** live-map entries minus the target's count, when confirmed by two stable checks; else 0. */
-  mismatch: number;
-  dropped: number;
-  /** Frees of tracked addresses the target could not report (ring full): each leaves a stale entry. */
-  lostFrees: number;
-  interval: number;
-}
-
-export interface NativeHeapStats {
-  events: number;
-  owners: number;
-  ringsOpened: number;
-  ringsReplaced: number;
-  ownersReaped: number;
-  symbolTableLoads: number;
-  mismatchWarnings: number;
-  restoredEntries: number;
-  snapshotRejected: number;
-  profiles: number;
-  /** Events of a kind this aggregator does not know (skipped). */
-  unknownEvents: number;
-}
+export type { NativeHeapAggregatorOptions, NativeHeapStats, OwnerReport };
 
 interface OwnerState {
   pid: number;

@@ -6,7 +6,7 @@
 // comparing process.pid (pidChanged) — which is also what runtimes without atfork get.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot } from './addon-files.js';
 
 /** Counters and flags of the addon, as one consistent-enough snapshot (each field is atomic). */

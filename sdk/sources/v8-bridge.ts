@@ -2,61 +2,20 @@
 // own V8 headers), and the native CpuSource / HeapSource built on it.
 //
 // The addon hands over flat typed arrays (pre-order nodes with parent indexes, a per-period table
-// of distinct call frames, samples, deltas); the DevTools-shaped objects of sources.ts are built
-// here, in JavaScript, because object literals are far cheaper to create from JIT-compiled code
-// than property by property from C++. Within a period, nodes with the same frame share one
-// callFrame object: treat profiles as read-only. See docs/native-bridge.md.
+// of distinct call frames, samples, deltas); v8-shape.ts turns them into the DevTools-shaped
+// objects of types.ts. See docs/native-bridge.md.
 //
 // Loading never throws: on failure the result is `{ error }`, one line for the SDK's single
 // warning, and the SDK uses node:inspector instead.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type {
-  CallFrameInfo,
-  CpuSource,
-  HeapSource,
-  RawCpuProfile,
-  RawHeapNode,
-  RawHeapProfile,
-  RawProfileNode,
-  SyncCpuSource,
-  SyncHeapSource,
-} from './types.js';
+import { resolve } from 'node:path';
+import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile, SyncCpuSource, SyncHeapSource } from './types.js';
 import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot, type BinaryCandidate } from '../runtime/addon-files.js';
 import { messageOf } from '../runtime/report.js';
 
 /** Bumped with the addon's JS surface; an addon with another value is treated as stale. */
 const ABI_VERSION = 1;
-
-/** One period as the addon returns it (see native-bridge/v8/wasmprof_v8.cc). */
-interface NativeCpuPeriod {
-  startTime: number;
-  endTime: number;
-  /** 4 per node, pre-order: id, parent index (-1 for the root), hit count, frame index. */
-  nodes: Int32Array;
-  /** 5 per frame: function name (index into strings), url (index into strings), script id, line, column (0-based). */
-  frames: Int32Array;
-  strings: string[];
-  samples: Int32Array;
-  timeDeltas: Float64Array;
-  /** Samples dropped because the previous period already had them (start-before-stop overlap). */
-  droppedOverlap: number;
-  threadCpuMicros?: number;
-}
-
-interface NativeHeapProfile {
-  /** 5 per node, pre-order: id, parent index, script id, line, column (0-based). */
-  nodes: Int32Array;
-  selfSizes: Float64Array;
-  /** V8's scaled object count per node (absent from builds before it was added). */
-  selfCounts?: Float64Array;
-  names: string[];
-  urls: string[];
-  /** 3 per sample: size (bytes, size * count), node id, ordinal. */
-  samples: Float64Array;
-}
 
 interface RawAddon {
   abiVersion: number;
@@ -150,6 +109,8 @@ export interface V8BridgeLoadOptions {
   statusPath?: string;
 }
 
+import { shapeCpu, shapeHeap, warmShaping, type NativeCpuPeriod, type NativeHeapProfile } from './v8-shape.js';
+
 // ------------------------------------------------------------------------------------ loading
 
 function isRawAddon(x: unknown): x is RawAddon {
@@ -219,133 +180,6 @@ function loadCandidate(c: BinaryCandidate): V8Bridge | string {
   };
   loaded.set(path, bridge);
   return bridge;
-}
-
-// ------------------------------------------------------------------------------------ shaping
-
-const urlCache = new Map<string, string>();
-
-/** Resource name → URL the way Node's inspector reports it: file paths become file:// URLs. */
-function toUrl(resourceName: string): string {
-  if (resourceName === '' || !isAbsolute(resourceName)) return resourceName;
-  let url = urlCache.get(resourceName);
-  if (url === undefined) {
-    url = pathToFileURL(resourceName).href;
-    if (urlCache.size >= 4096) urlCache.clear();
-    urlCache.set(resourceName, url);
-  }
-  return url;
-}
-
-function toNumbers(a: ArrayLike<number>): number[] {
-  const n = a.length;
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = a[i];
-  return out;
-}
-
-/** The DevTools-shaped period. Only reads the native object's fields: the loops live in
- *  buildCpuNodes()/toNumbers(), which see nothing but typed arrays and plain arrays, so that
- *  their optimized code does not depend on the map of the addon-made object (see warmShaping). */
-function shapeCpu(p: NativeCpuPeriod): RawCpuProfile {
-  const out: RawCpuProfile = {
-    nodes: buildCpuNodes(p.nodes, p.frames, p.strings),
-    startTime: p.startTime,
-    endTime: p.endTime,
-    samples: toNumbers(p.samples),
-    timeDeltas: toNumbers(p.timeDeltas),
-  };
-  if (p.threadCpuMicros !== undefined) out.threadCpuMicros = p.threadCpuMicros;
-  return out;
-}
-
-function buildCpuNodes(nd: Int32Array, fd: Int32Array, strings: string[]): RawProfileNode[] {
-  // One callFrame object per distinct frame of the period, shared by the nodes that have it
-  // (a function called from several places): fewer objects to allocate at rotation. They are
-  // fresh each period; consumers must treat them as read-only.
-  const frameCount = fd.length / 5;
-  const frames = new Array<CallFrameInfo>(frameCount);
-  for (let f = 0, o = 0; f < frameCount; f++, o += 5) {
-    frames[f] = {
-      functionName: strings[fd[o]],
-      scriptId: String(fd[o + 2]),
-      url: toUrl(strings[fd[o + 1]]),
-      lineNumber: fd[o + 3],
-      columnNumber: fd[o + 4],
-    };
-  }
-  const count = nd.length / 4;
-  const nodes = new Array<RawProfileNode>(count);
-  for (let i = 0, o = 0; i < count; i++, o += 4) {
-    const node: RawProfileNode = { id: nd[o], callFrame: frames[nd[o + 3]], hitCount: nd[o + 2] };
-    nodes[i] = node;
-    const parent = nd[o + 1];
-    if (parent >= 0) {
-      const pn = nodes[parent];
-      if (pn.children === undefined) pn.children = [node.id];
-      else pn.children.push(node.id);
-    }
-  }
-  return nodes;
-}
-
-function shapeHeap(p: NativeHeapProfile): RawHeapProfile {
-  const nd = p.nodes;
-  const count = nd.length / 5;
-  const nodes = new Array<RawHeapNode>(count);
-  for (let i = 0, o = 0; i < count; i++, o += 5) {
-    const node: RawHeapNode = {
-      id: nd[o],
-      callFrame: {
-        functionName: p.names[i],
-        scriptId: String(nd[o + 2]),
-        url: toUrl(p.urls[i]),
-        lineNumber: nd[o + 3],
-        columnNumber: nd[o + 4],
-      },
-      selfSize: p.selfSizes[i],
-      children: [],
-    };
-    if (p.selfCounts) node.selfCount = p.selfCounts[i];
-    nodes[i] = node;
-    const parent = nd[o + 1];
-    if (parent >= 0) nodes[parent].children.push(node);
-  }
-  const s = p.samples;
-  const samples = new Array<{ size: number; nodeId: number; ordinal: number }>(s.length / 3);
-  for (let i = 0, o = 0; o < s.length; i++, o += 3) samples[i] = { size: s[o], nodeId: s[o + 1], ordinal: s[o + 2] };
-  return { head: nodes[0], samples };
-}
-
-let warmed = false;
-
-/** Runs the shaping loops over synthetic data at start(), so that the first real rotations do
- *  not run them in the interpreter (several ms for a few thousand nodes). The data has the
- *  same representations as the addon's (Int32Array, Float64Array, arrays of strings). */
-function warmShaping(): void {
-  if (warmed) return;
-  warmed = true;
-  const n = 4096;
-  const nodes = new Int32Array(n * 4);
-  for (let i = 0; i < n; i++) {
-    nodes[i * 4] = i + 1;
-    nodes[i * 4 + 1] = i === 0 ? -1 : (i - 1) >> 1;
-    nodes[i * 4 + 2] = i & 3;
-    nodes[i * 4 + 3] = i & 63;
-  }
-  const frames = new Int32Array(64 * 5);
-  const strings: string[] = [];
-  for (let f = 0; f < 64; f++) {
-    frames.set([strings.length, strings.length + 1, f, f, f], f * 5);
-    strings.push(`f${f}`, f % 2 === 0 ? `node:internal/w${f}` : f % 3 === 0 ? fileURLToPath(import.meta.url) : '');
-  }
-  const ints = new Int32Array(n).fill(1);
-  const doubles = new Float64Array(n).fill(1);
-  for (let k = 0; k < 3; k++) {
-    buildCpuNodes(nodes, frames, strings);
-    toNumbers(ints);
-    toNumbers(doubles);
-  }
 }
 
 // ------------------------------------------------------------------------------------ sources
