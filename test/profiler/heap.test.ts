@@ -33,7 +33,14 @@ for (const source of ['inspector', 'native'] as const) {
     const bytes = total(heap, 'retainHeap', 1, 'cum');
     t.ok(Math.abs(bytes / want - 1) <= TOLERANCE, `retainHeap holds ${bytes} bytes in use, expected ${want} ± ${TOLERANCE * 100}%`);
     const objects = total(heap, 'retainHeap', 0, 'cum');
-    t.ok(objects >= COUNT * 0.7 && objects <= COUNT * 1.5, `${objects} objects estimated (${COUNT} arrays)`);
+    if (source === 'inspector') {
+      t.ok(objects >= COUNT * 0.7 && objects <= COUNT * 1.5, `${objects} objects estimated (${COUNT} arrays)`);
+    } else {
+      // V8's own count: each array is two heap objects (the 20 KB element store, sampled almost
+      // surely, and a 32-byte JSArray, estimated from the few samples a 16 KiB interval gives it),
+      // so between one and a few per array; heap-objects.test.ts checks counts precisely.
+      t.ok(objects >= COUNT * 0.7 && objects <= COUNT * 6, `${objects} objects estimated (${COUNT} arrays, two V8 objects each)`);
+    }
     const garbage = total(heap, 'churnGarbage', 1, 'cum');
     t.ok(garbage < want * 0.05, `dead garbage is not in use (${garbage} bytes)`);
     const frame = heap.samples.find((s) => s.stack.some((f) => f.name === 'retainHeap'))!.stack.find((f) => f.name === 'retainHeap')!;
