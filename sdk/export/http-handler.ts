@@ -65,9 +65,28 @@ function indexPage(maxSeconds: number, defaultSeconds: number): string {
 `;
 }
 
-export function createPprofHandler(options: PprofHandlerOptions): PprofRequestListener {
+/** What a running profiler (the object `start()` resolves to) offers pull mode. */
+export interface PprofSource {
+  profileWindow(seconds: number, signal?: AbortSignal): Promise<Uint8Array>;
+  heapProfile(): Promise<Uint8Array>;
+}
+
+function isPprofSource(x: unknown): x is PprofSource {
+  const o = x as Partial<PprofSource> | null;
+  return typeof o === 'object' && o !== null && typeof o.profileWindow === 'function' && typeof o.heapProfile === 'function';
+}
+
+/**
+ * `createPprofHandler(profiler, { token, maxSeconds })` serves a running profiler: windows of N
+ * seconds next to its periods, and its heap in use. `createPprofHandler({ collectWall,
+ * collectHeap, ... })` serves collectors of your own.
+ */
+export function createPprofHandler(source: PprofHandlerOptions | PprofSource, settings: Omit<PprofHandlerOptions, 'collectWall' | 'collectHeap'> = {}): PprofRequestListener {
+  const options: PprofHandlerOptions = isPprofSource(source)
+    ? { ...settings, collectWall: (seconds, signal) => source.profileWindow(seconds, signal), collectHeap: () => source.heapProfile() }
+    : source;
   if (typeof options?.collectWall !== 'function' || typeof options.collectHeap !== 'function') {
-    throw new TypeError('createPprofHandler needs collectWall(seconds, signal) and collectHeap() functions');
+    throw new TypeError('createPprofHandler needs a profiler (what start() returns), or collectWall(seconds, signal) and collectHeap() functions');
   }
   const maxSeconds = options.maxSeconds ?? 60;
   if (!Number.isSafeInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > 3600) {

@@ -14,6 +14,7 @@ import type { SourceFactories } from '../sources/select.js';
 import type { CpuSource, HeapSource } from '../sources/types.js';
 import { CoreUpkeep } from './core-upkeep.js';
 import { deliver } from './delivery.js';
+import { heapNow, profileWindow } from './on-demand.js';
 import { OutputDirWriter } from './output-dir.js';
 import type { ResolvedOptions } from './options.js';
 import { PeriodPipeline } from './period.js';
@@ -100,6 +101,18 @@ export class ProfilerImpl implements Profiler {
     await this.cpu?.stop().catch(() => undefined);
     await this.heap?.stop().catch(() => undefined);
     this.pipeline?.abort();
+  }
+
+  profileWindow(seconds: number, signal?: AbortSignal): Promise<Uint8Array> {
+    if (this.stopped) return Promise.reject(new Error('wasmprof: the profiler is stopped'));
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) return Promise.reject(new RangeError(`wasmprof: profileWindow(seconds): from more than 0 to 3600 (got ${String(seconds)})`));
+    return profileWindow(this.options, seconds, signal);
+  }
+
+  heapProfile(): Promise<Uint8Array> {
+    if (this.stopped) return Promise.reject(new Error('wasmprof: the profiler is stopped'));
+    if (!this.heap) return Promise.reject(new Error("wasmprof: heap profiling is off: start() with 'heap' among the profiles"));
+    return heapNow(this.options, this.heap);
   }
 
   runWithLabels<T>(labels: Labels, fn: () => T): T { return this.labelContext.run(labels, fn); }

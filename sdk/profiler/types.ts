@@ -57,5 +57,10 @@ export interface Profiler {
   currentLabels(): Labels | undefined;
   /** Ends the last period, stops the sources, and returns the last period. */
   stop(): Promise<PeriodResult>;
+  /** A wall profile (gzipped pprof) of the next `seconds`, taken next to the periods without
+   *  ending or changing them; sooner when `signal` aborts. What pull mode serves. */
+  profileWindow(seconds: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /** The heap in use now (gzipped pprof); needs `heap` among the profiles. */
+  heapProfile(): Promise<Uint8Array>;
 }
 
