@@ -15,7 +15,9 @@
 // to profile it). Child processes inherit NODE_OPTIONS and profile themselves, each with its pid.
 // A bad WASMPROF_* value prints one error line and the program runs without profiling.
 // WASMPROF_EXPORTER=file|pyroscope|datadog sends every period through that exporter instead
-// (docs/exporters.md); its last period goes out from 'beforeExit' and the signal path.
+// (docs/exporters.md); its last period goes out from 'beforeExit' when the program ends by itself,
+// from 'exit' after process.exit() (uploaded by a short-lived child process, at most 5 s), and
+// from the signal path.
 import { isMainThread } from 'node:worker_threads';
 import { ConfigError, envSetting, processEnv } from './config/index.js';
 import type { ProfilerImpl } from './profiler/profiler.js';
@@ -40,10 +42,12 @@ function signalExitListeners(): number {
 
 function install(profiler: ProfilerImpl): void {
   let ended = false;
+  // Takes the last period now and, with an exporter, delivers it before the process is gone
+  // (blocking at most the flush timeout): the path of process.exit() and of 'exit' in general.
   const endSync = (): void => {
     if (ended) return;
     ended = true;
-    try { profiler.stopSync(); } catch (err) { say(`wasmprof: writing the last period failed: ${messageOf(err)}`); }
+    try { profiler.stopSyncAndDeliver(SIGNAL_FLUSH_TIMEOUT_MS); } catch (err) { say(`wasmprof: writing the last period failed: ${messageOf(err)}`); }
   };
   const endAsync = (): Promise<void> => {
     if (ended) return Promise.resolve();
@@ -58,14 +62,12 @@ function install(profiler: ProfilerImpl): void {
     ).finally(() => clearTimeout(keepAlive));
   };
 
-  // The synchronous path serves files written by the profiler itself; an exporter needs the
-  // event loop (then an explicit process.exit() loses the last period, see above).
+  // Files the profiler writes itself need nothing but the synchronous path. An exporter sends
+  // from 'beforeExit' when the program ends by itself (the event loop is still there); 'exit'
+  // (process.exit()) takes the synchronous path, which hands the upload to a child process.
   const sync = profiler.canStopSync && !profiler.needsAsyncStop;
-  if (sync) {
-    process.on('exit', endSync);
-  } else {
-    process.on('beforeExit', () => { void endAsync(); });
-  }
+  if (profiler.canStopSync) process.on('exit', endSync);
+  if (!sync) process.on('beforeExit', () => { void endAsync(); });
 
   for (const signal of SIGNALS) {
     const handler = (): void => {

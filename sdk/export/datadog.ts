@@ -17,6 +17,7 @@ import { fetchTransport } from './transport.js';
 import { defaultReporter, type ProfileBatch } from './types.js';
 import { WASMPROF_VERSION } from './version.js';
 import { QueuedExporter } from './queued-exporter.js';
+import type { PreparedRequest } from './upload-sync.js';
 
 export interface DatadogExporterOptions extends SendingOptions {
   /** Agent base URL. Default http://localhost:8126. */
@@ -91,6 +92,17 @@ export class DatadogExporter extends QueuedExporter<Item> {
     ];
     this.baseTagString = base.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}:${v}`).join(',');
     const transport = options.transport ?? fetchTransport;
+    const request = (item: Item): PreparedRequest => {
+      if (!item.body) {
+        const mp = encodeMultipart([
+          { name: 'event', filename: 'event.json', contentType: 'application/json', data: JSON.stringify(this.event(item)) },
+          ...item.batch.profiles.map((p) => ({ name: `${p.type}.pprof`, filename: `${p.type}.pprof`, contentType: 'application/octet-stream', data: p.pprof })),
+        ]);
+        item.body = mp.body;
+        item.contentType = mp.contentType;
+      }
+      return { url: this.url, headers: { ...this.headers, 'content-type': item.contentType! }, body: item.body! };
+    };
     this.sender = new Sender<Item>({
       kind: 'datadog',
       ...resolveSending(options),
@@ -98,17 +110,10 @@ export class DatadogExporter extends QueuedExporter<Item> {
       report: options.onError ?? defaultReporter,
       random: options.random,
       attempt: async (item, signal): Promise<AttemptResult> => {
-        if (!item.body) {
-          const mp = encodeMultipart([
-            { name: 'event', filename: 'event.json', contentType: 'application/json', data: JSON.stringify(this.event(item)) },
-            ...item.batch.profiles.map((p) => ({ name: `${p.type}.pprof`, filename: `${p.type}.pprof`, contentType: 'application/octet-stream', data: p.pprof })),
-          ]);
-          item.body = mp.body;
-          item.contentType = mp.contentType;
-        }
-        const res = await transport({ url: this.url, method: 'POST', headers: { ...this.headers, 'content-type': item.contentType! }, body: item.body, signal });
+        const res = await transport({ ...request(item), method: 'POST', signal });
         return classifyResponse(res, `Datadog agent ${this.url}`);
       },
+      request,
     });
   }
 

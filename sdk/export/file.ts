@@ -11,8 +11,7 @@ import { BoundedQueue, type QueueBounds } from './queue.js';
 import { setUnrefTimeout } from './timers.js';
 import { defaultReporter, type ErrorReporter, type Exporter, type ExporterStats, type ProfileBatch } from './types.js';
 import { fsErrorWords } from '../runtime/fs-errors.js';
-import { messageOf } from '../runtime/report.js';
-import { OnceReporter } from '../runtime/report.js';
+import { messageOf, OnceReporter } from '../runtime/report.js';
 
 export { PROFILE_FILE, type FileOps } from './file-writer.js';
 
@@ -105,6 +104,16 @@ export class FileExporter implements Exporter {
     if (left.length) this.reportOnce('close-left', `closed after ${timeoutMs} ms with ${left.length} batch(es) unwritten (dropped)`);
   }
 
+  /** From a process 'exit' handler: writes what is queued now (writing is synchronous anyway). */
+  closeSync(_timeoutMs: number): void {
+    this.closed = true;
+    for (let e = this.queue.lease(); e; e = this.queue.lease()) {
+      try { this.writeBatch(e.value.batch, e.value.seq); } catch { /* writeBatch reports everything */ }
+      this.queue.settle();
+    }
+    this.stopped = true;
+  }
+
   stats(): ExporterStats {
     return {
       kind: 'file', ...this.counters,
@@ -159,7 +168,7 @@ export class FileExporter implements Exporter {
       }
       this.queue.countDrop({ profiles: f.profiles, bytes: f.bytes });
       // Once per kind of failure until a write succeeds again; the counters keep counting.
-      const why = fsErrorWords(f.code) ?? (f.error instanceof Error ? f.error.message : String(f.error));
+      const why = fsErrorWords(f.code) ?? messageOf(f.error);
       this.note(`cannot write ${f.path}: ${why} (${f.code}); profiles are dropped until writing works again (counted in stats().dropped)`, f.firstOfKind);
     }
     if (result.retentionError) this.reportOnce(`retention:${result.retentionError.code}`, result.retentionError.message);

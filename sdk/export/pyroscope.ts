@@ -14,6 +14,7 @@ import { fetchTransport } from './transport.js';
 import { defaultReporter, type ProfileBatch } from './types.js';
 import { WASMPROF_VERSION } from './version.js';
 import { QueuedExporter } from './queued-exporter.js';
+import type { PreparedRequest } from './upload-sync.js';
 
 export interface PyroscopeExporterOptions extends SendingOptions, Credentials {
   /** Pyroscope server (or a Grafana Cloud / proxy base URL): http(s)://host:port[/prefix]. */
@@ -64,6 +65,14 @@ export class PyroscopeExporter extends QueuedExporter<Item> {
     const transport = options.transport ?? fetchTransport;
     const redactor = redactorFor(endpoint.credentials);
     const sending = resolveSending(options);
+    const request = (item: Item): PreparedRequest => {
+      if (!item.body) {
+        const mp = encodeMultipart([{ name: 'profile', filename: 'profile.pprof', contentType: 'application/octet-stream', data: item.pprof }]);
+        item.body = mp.body;
+        item.contentType = mp.contentType;
+      }
+      return { url: item.url, headers: { ...this.headers, 'content-type': item.contentType! }, body: item.body! };
+    };
     this.sender = new Sender<Item>({
       kind: 'pyroscope',
       ...sending,
@@ -71,14 +80,10 @@ export class PyroscopeExporter extends QueuedExporter<Item> {
       report: options.onError ?? defaultReporter,
       random: options.random,
       attempt: async (item, signal): Promise<AttemptResult> => {
-        if (!item.body) {
-          const mp = encodeMultipart([{ name: 'profile', filename: 'profile.pprof', contentType: 'application/octet-stream', data: item.pprof }]);
-          item.body = mp.body;
-          item.contentType = mp.contentType;
-        }
-        const res = await transport({ url: item.url, method: 'POST', headers: { ...this.headers, 'content-type': item.contentType! }, body: item.body, signal });
+        const res = await transport({ ...request(item), method: 'POST', signal });
         return classifyResponse(res, `Pyroscope ${this.ingest}`);
       },
+      request,
     });
   }
 

@@ -4,6 +4,7 @@
 import { batchProblem } from './batch.js';
 import type { Sender } from './sender.js';
 import type { Exporter, ExporterStats, ProfileBatch } from './types.js';
+import { uploadSync } from './upload-sync.js';
 
 export abstract class QueuedExporter<Item> implements Exporter {
   protected abstract readonly sender: Sender<Item>;
@@ -23,6 +24,7 @@ export abstract class QueuedExporter<Item> implements Exporter {
 
   flush(timeoutMs: number): Promise<void> { return this.sender.flush(timeoutMs); }
   close(timeoutMs: number): Promise<void> { return this.sender.close(timeoutMs); }
+  closeSync(timeoutMs: number): void { this.sender.closeSync(timeoutMs, uploadSync); }
   stats(): ExporterStats { return this.sender.stats(); }
   takeDropComment(): string | undefined { return this.sender.takeDropComment(); }
 }

@@ -10,6 +10,7 @@ import { setUnrefTimeout, sleep } from './timers.js';
 import { describeNetworkError, type HttpResponse } from './transport.js';
 import type { ErrorReporter, ExporterStats } from './types.js';
 import { OnceReporter } from '../runtime/report.js';
+import type { PreparedRequest } from './upload-sync.js';
 
 export type AttemptResult =
   | { kind: 'ok' }
@@ -27,6 +28,8 @@ export interface SenderOptions<T> {
   backoff: BackoffOptions;
   /** Performs one attempt. May throw (a network error): that is retried. */
   attempt: (item: T, signal: AbortSignal) => Promise<AttemptResult>;
+  /** The item's HTTP request, for closeSync() (the same one attempt() sends). */
+  request?: (item: T) => PreparedRequest;
   redactor: Redactor;
   report: ErrorReporter;
   /** Random source for jitter (tests pass a fixed one). */
@@ -130,6 +133,36 @@ export class Sender<T> {
       this.reportOnce('close-left', `closed after ${Math.max(0, timeoutMs)} ms with ${profiles} profile(s) unsent (dropped)`);
     }
     this.resolveIdle();
+  }
+
+  /**
+   * Closes from a process 'exit' handler: what is queued is sent by `send` (blocking, at most
+   * timeoutMs; see upload-sync.ts) and whatever did not get a 2xx is dropped and counted.
+   */
+  closeSync(timeoutMs: number, send: (requests: PreparedRequest[], timeoutMs: number) => number[]): void {
+    this.closed = true;
+    this.stopped = true;
+    this.inflight?.abort();
+    this.wake.abort();
+    const left = this.queue.clear();
+    this.resolveIdle();
+    if (left.length === 0) return;
+    let statuses: number[] = [];
+    if (this.o.request) {
+      try { statuses = send(left.map((e) => this.o.request!(e.value)), timeoutMs); } catch { /* counted as unsent below */ }
+    }
+    let lost = 0;
+    left.forEach((e, i) => {
+      const status = statuses[i] ?? 0;
+      if (status >= 200 && status < 300) {
+        this.counters.delivered++;
+        this.counters.deliveredBytes += e.bytes;
+      } else {
+        this.queue.countDrop(e);
+        lost += e.profiles;
+      }
+    });
+    if (lost > 0) this.reportOnce('close-left', `exiting: ${lost} profile(s) not delivered within ${Math.max(0, timeoutMs)} ms (dropped)`);
   }
 
   private isIdle(): boolean { return this.queue.isEmpty && !this.running && !this.scheduled; }

@@ -57,6 +57,9 @@ export interface Exporter {
   flush(timeoutMs: number): Promise<void>;
   /** Stop accepting batches, flush for at most timeoutMs, then abandon what is left. Never rejects. */
   close(timeoutMs: number): Promise<void>;
+  /** The same from a process 'exit' handler, which cannot wait: delivers what is queued while
+   *  blocking at most timeoutMs. Optional: without it the last period is lost on process.exit(). */
+  closeSync?(timeoutMs: number): void;
   stats(): ExporterStats;
   /** Drops (and refusals) since the last call, as one line for a pprof comment; undefined when none. */
   takeDropComment(): string | undefined;

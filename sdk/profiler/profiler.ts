@@ -159,6 +159,16 @@ export class ProfilerImpl implements Profiler {
     }
   }
 
+  /**
+   * stopSync(), then the exporter delivers what it holds, the last period included, blocking at
+   * most `timeoutMs` (what a process 'exit' handler can do: see sdk/export/upload-sync.ts).
+   */
+  stopSyncAndDeliver(timeoutMs: number): PeriodResult | undefined {
+    const r = this.stopSync();
+    try { this.exporter?.closeSync?.(timeoutMs); } catch (err) { this.report('exporter close', err); }
+    return r;
+  }
+
   // --- periods ---
 
   private schedule(): void {
