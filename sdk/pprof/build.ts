@@ -2,7 +2,9 @@
 // Sample types are named as the ecosystem names them (go tool pprof, speedscope, Datadog):
 //   wall: samples/count + wall/nanoseconds      (period: wall/nanoseconds = sampling interval)
 //   cpu:  samples/count + cpu/nanoseconds       (period: cpu/nanoseconds = sampling interval)
-//   heap: inuse_objects/count + inuse_space/bytes (period: space/bytes = heap sampling interval)
+//   heap: inuse_objects/count + inuse_space/bytes (period: inuse_space/bytes = heap sampling interval,
+//         as @datadog/pprof — and so the Pyroscope and Datadog Node clients — name it: Pyroscope
+//         builds series names from it, memory:inuse_space:bytes:inuse_space:bytes)
 // Functions carry name, file name and 1-based start line; each core frame becomes one location
 // whose line is the function's line. Label sets become pprof string labels.
 import { Label, Profile, Sample, StringTable, ValueType } from 'pprof-format';
@@ -29,7 +31,7 @@ interface TypeSpec { kind: number; sampleTypes: Array<[string, string]>; periodT
 const SPECS: Record<JsProfileType, TypeSpec> = {
   wall: { kind: KIND_CPU, sampleTypes: [['samples', 'count'], ['wall', 'nanoseconds']], periodType: ['wall', 'nanoseconds'], values: [0, 1], keep: () => true },
   cpu: { kind: KIND_CPU, sampleTypes: [['samples', 'count'], ['cpu', 'nanoseconds']], periodType: ['cpu', 'nanoseconds'], values: [0, 2], keep: (v) => v[2] > 0 },
-  heap: { kind: KIND_HEAP, sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']], periodType: ['space', 'bytes'], values: [0, 1], keep: (v) => v[1] > 0 },
+  heap: { kind: KIND_HEAP, sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']], periodType: ['inuse_space', 'bytes'], values: [0, 1], keep: (v) => v[1] > 0 },
 };
 
 /** buildProfileSteps in one go. */

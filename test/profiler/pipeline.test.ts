@@ -183,7 +183,7 @@ t.test('heap: self sizes as inuse_space, objects estimated from the samples', as
   t.equal(s.stacks, 2);
   const heap = build(core, 'heap', interval);
   t.same(heap.sampleTypes, ['inuse_objects/count', 'inuse_space/bytes']);
-  t.equal(heap.periodType, 'space/bytes');
+  t.equal(heap.periodType, 'inuse_space/bytes', 'named as the Node clients of Pyroscope and Datadog name it');
   t.equal(heap.period, 1024);
   t.equal(heap.defaultSampleType, 'inuse_space');
   t.equal(total(heap, 'alloc', 1), 10_000);
