@@ -56,6 +56,10 @@ try {
     check(files.includes(`prebuilds/linux-x64-glibc/${f}`), `tarball holds prebuilds/linux-x64-glibc/${f}`);
   }
   check(files.includes('dist/sdk/index.js') && files.includes('dist/sdk/index.d.ts') && files.includes('build/core.wasm'), 'tarball holds the compiled SDK, its types and core.wasm');
+  const stale = files.filter((f) => /^dist\/sdk\/.*\.js$/.test(f) && !files.includes(f.replace(/^dist\//, '').replace(/\.js$/, '.ts')));
+  check(stale.length === 0, 'every compiled file in dist/ has its source (no stale output of moved files)', stale.slice(0, 5).join(' '));
+  const install = sh('npm', ['pkg', 'get', 'scripts'], { cwd: root });
+  check(install.status === 0 && /--if-no-prebuild/.test(install.stdout) && /scripts\/prepare\.mjs/.test(install.stdout), 'install and prepare scripts are the guarded ones (nothing to build in an installed copy)', install.stdout);
 
   // ---- installed into an empty project, scripts off
   const project = join(work, 'app');
@@ -64,6 +68,8 @@ try {
   const inst = sh('npm', ['install', join(work, info.filename), '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project });
   if (!check(inst.status === 0, 'npm install <tarball> --ignore-scripts', inst.stderr)) finish();
   copyFileSync(join(root, 'examples', 'busy.js'), join(project, 'busy.js'));
+  const prep = sh(process.execPath, [join(project, 'node_modules', 'wasmprof', 'scripts', 'prepare.mjs')], { cwd: join(project, 'node_modules', 'wasmprof') });
+  check(prep.status === 0 && prep.stdout.trim() === '', 'prepare is a no-op in an installed copy (scripts allowed or not)', prep.stdout + prep.stderr);
   const { Profile } = createRequire(join(project, 'package.json'))('pprof-format');
 
   /** The function with the most self value in sample type `type` of a gzipped pprof file. */
