@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { start, type PeriodResult } from '../../sdk/index.js';
 import { createPprofHandler } from '../../sdk/export/http-handler.js';
 import { burnHeavy } from '../profiler/fixtures/burn.mjs';
-import { decode, total } from '../profiler/helpers.js';
+import { decode, sumAll, total } from '../profiler/helpers.js';
 
 const TOKEN = 'pull-token';
 
@@ -46,7 +46,8 @@ for (const source of ['native', 'inspector'] as const) t.test(`${source}: a wind
   const wall = decode(w.body);
   t.ok(wall.sampleTypes.includes('wall/nanoseconds'), 'a wall profile');
   const hot = total(wall, 'burnHeavy', 1);
-  t.ok(hot > 1.2e9, `the window holds ~2 s of burnHeavy (${(hot / 1e6).toFixed(0)} ms)`);
+  // Shares, not milliseconds: on a loaded machine the thread gets less of the 2 s.
+  t.ok(hot / sumAll(wall) > 0.5, `burnHeavy holds most of the window (${(hot / 1e6).toFixed(0)} of ${(sumAll(wall) / 1e6).toFixed(0)} ms)`);
   t.ok(wall.durationNanos >= 1.9e9 && wall.durationNanos < 4e9, `window duration ${(wall.durationNanos / 1e6).toFixed(0)} ms`);
 
   const last = await profiler.collect();
@@ -55,7 +56,7 @@ for (const source of ['native', 'inspector'] as const) t.test(`${source}: a wind
   t.same(all.map((p) => p.seq), all.map((_, i) => i + 1), 'periods follow each other, none lost');
   let periodHot = 0;
   for (const p of all) periodHot += total(decode(p.wall!), 'burnHeavy', 1);
-  t.ok(periodHot > 1.8e9, `the periods still hold all of burnHeavy (${(periodHot / 1e6).toFixed(0)} ms over ${all.length} periods)`);
+  t.ok(periodHot >= hot * 0.9, `the periods still hold all of burnHeavy (${(periodHot / 1e6).toFixed(0)} ms over ${all.length} periods, the window ${(hot / 1e6).toFixed(0)} ms)`);
 
   const h = await get(port, '/debug/pprof/heap');
   t.equal(h.status, 200, 'heap served');

@@ -11,7 +11,7 @@ import { loadNativeBridge } from '../../sdk/sources/select.js';
 import { decode, total } from './helpers.js';
 
 const require = createRequire(import.meta.url);
-const fixture = require('./fixtures/heap-objects.cjs') as { retainSmall(n: number): number; retainLarge(n: number): number; release(): void };
+const fixture = require('./fixtures/heap-objects.cjs') as { reserve(n: number): void; retainSmall(n: number): number; retainLarge(n: number): number; release(): void };
 const dd = require('@datadog/pprof') as typeof import('@datadog/pprof');
 
 setFlagsFromString('--expose-gc');
@@ -27,7 +27,8 @@ const CASES = [
 ] as const;
 
 /** Objects @datadog/pprof's heap profile attributes to stacks through `fn`. */
-function ddObjects(fn: string, run: () => void): number {
+function ddObjects(fn: string, count: number, run: () => void): number {
+  fixture.reserve(count);
   dd.heap.start(INTERVAL, 64);
   try {
     run();
@@ -47,7 +48,8 @@ function ddObjects(fn: string, run: () => void): number {
   }
 }
 
-async function wasmprofObjects(fn: string, run: () => void): Promise<number> {
+async function wasmprofObjects(fn: string, count: number, run: () => void): Promise<number> {
+  fixture.reserve(count);
   const profiler = await start({ profiles: ['heap'], heapInterval: INTERVAL, source: 'native', env: {} });
   try {
     run();
@@ -66,8 +68,8 @@ for (const c of CASES) {
   t.test(`${c.name}: inuse_objects agrees with @datadog/pprof and with the truth`, async (t) => {
     const bridge = await loadNativeBridge();
     if ('error' in bridge) return t.fail(`native bridge unavailable: ${bridge.error}`);
-    const theirs = ddObjects(c.name, () => c.run(c.count));
-    const ours = await wasmprofObjects(c.name, () => c.run(c.count));
+    const theirs = ddObjects(c.name, c.count, () => c.run(c.count));
+    const ours = await wasmprofObjects(c.name, c.count, () => c.run(c.count));
     t.ok(Math.abs(ours / theirs - 1) <= TOLERANCE, `wasmprof ${ours} vs @datadog/pprof ${theirs} objects (±${TOLERANCE * 100}%)`);
     t.ok(Math.abs(ours / c.count - 1) <= 0.15, `wasmprof ${ours} objects for ${c.count} kept`);
   });
