@@ -1,12 +1,17 @@
-// Push to Grafana Pyroscope's ingest API (docs/exporters.md has the format and where it was
-// checked): one request per profile of a batch,
-//   POST {server}/ingest?name=<app>{k=v,…}&from=<unix s>&until=<unix s>&spyName=…&sampleRate=…
-//   Content-Type: multipart/form-data; field "profile" = the gzipped pprof
-// No `format` parameter: with format=pprof the server reads the body as raw pprof, not as a form.
+// Push to Grafana Pyroscope's ingest API the way its own Node SDK (@pyroscope/nodejs 0.6.4) does,
+// so that a fleet running both lands on the same series (docs/exporters.md compares them field by
+// field and says where that was checked). One request per profile of a batch:
+//   POST {server}/ingest?name=<app>{k=v,…}&from=<unix s>&until=<unix s>&format=pprof&spyName=nodespy[&sampleRate=<Hz>]
+//   Content-Type: application/octet-stream; the body is the gzipped pprof itself
+// The server builds each series name from the pprof's sample and period types, which wasmprof's
+// builder already names as the Node SDK's profiles arrive (samples/count + wall/nanoseconds;
+// inuse_objects/count + inuse_space/bytes), so the bytes go out untouched. A multipart form (no
+// `format`, field `profile`) would only be needed to carry a sample_type_config, and the server's
+// default mapping names every wasmprof profile type without one. Never both: format=pprof makes
+// the server read a form's framing as the profile.
 // Auth: Bearer token or basic auth; X-Scope-OrgID for a multi-tenant server.
 import { unixRange } from './batch.js';
 import { authHeaders, parseEndpoint, redactorFor, type Credentials } from './endpoint.js';
-import { encodeMultipart } from './multipart.js';
 import { resolveSending, type SendingOptions } from './options.js';
 import { classifyResponse, Sender, type AttemptResult } from './sender.js';
 import { mergeTags, tagProblem } from './tags.js';
@@ -27,18 +32,20 @@ export interface PyroscopeExporterOptions extends SendingOptions, Credentials {
   tenantId?: string;
   /** spyName query parameter. Default 'nodespy' (what Pyroscope's own Node SDK sends). */
   spyName?: string;
-  /** sampleRate query parameter, Hz. Default 100 (a 10 ms interval). */
+  /** sampleRate query parameter of wall and cpu profiles, Hz. Default 100 (a 10 ms interval). */
   sampleRate?: number;
 }
 
 interface Item {
   url: string;
-  body?: Uint8Array;
-  contentType?: string;
   pprof: Uint8Array;
 }
 
 const APP_NAME = /^[A-Za-z0-9_.\-/:]{1,200}$/;
+
+// The Node SDK sends sampleRate with its wall profile only: a rate in Hz means nothing for a heap
+// profile (and the server takes a pprof's rates from the pprof, not from this parameter).
+const TIMED_TYPES = new Set(['wall', 'cpu']);
 
 export class PyroscopeExporter extends QueuedExporter<Item> {
   protected readonly sender: Sender<Item>;
@@ -60,19 +67,16 @@ export class PyroscopeExporter extends QueuedExporter<Item> {
     const sampleRate = options.sampleRate ?? 100;
     if (!Number.isSafeInteger(sampleRate) || sampleRate < 1) throw new Error(`Pyroscope sampleRate must be a positive integer (Hz), got ${sampleRate}`);
     this.ingest = `${endpoint.base}/ingest`;
-    this.headers = { 'user-agent': `wasmprof/${WASMPROF_VERSION}`, ...authHeaders(endpoint.credentials) };
+    this.headers = {
+      'user-agent': `wasmprof/${WASMPROF_VERSION}`,
+      'content-type': 'application/octet-stream',
+      ...authHeaders(endpoint.credentials),
+    };
     if (options.tenantId) this.headers['x-scope-orgid'] = options.tenantId;
     const transport = options.transport ?? fetchTransport;
     const redactor = redactorFor(endpoint.credentials);
     const sending = resolveSending(options);
-    const request = (item: Item): PreparedRequest => {
-      if (!item.body) {
-        const mp = encodeMultipart([{ name: 'profile', filename: 'profile.pprof', contentType: 'application/octet-stream', data: item.pprof }]);
-        item.body = mp.body;
-        item.contentType = mp.contentType;
-      }
-      return { url: item.url, headers: { ...this.headers, 'content-type': item.contentType! }, body: item.body! };
-    };
+    const request = (item: Item): PreparedRequest => ({ url: item.url, headers: { ...this.headers }, body: item.pprof });
     this.sender = new Sender<Item>({
       kind: 'pyroscope',
       ...sending,
@@ -87,20 +91,28 @@ export class PyroscopeExporter extends QueuedExporter<Item> {
     });
   }
 
-  /** The ingest URL for one batch (exposed for tests and docs). */
-  ingestUrl(batch: ProfileBatch): string {
-    const { tags, skipped } = mergeTags(this.opts.tags ?? {}, batch.labels);
-    if (skipped.length) this.sender.reportOnce(`labels:${skipped.join(',')}`, `batch labels ${skipped.join(', ')} are not valid Pyroscope tags; sent without them`);
-    const pairs = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
-    const name = pairs.length ? `${this.opts.appName}{${pairs.join(',')}}` : this.opts.appName;
-    const { from, until } = unixRange(batch);
-    const q = new URLSearchParams({ name, from: String(from), until: String(until), spyName: this.opts.spyName ?? 'nodespy', sampleRate: String(this.opts.sampleRate ?? 100) });
-    return `${this.ingest}?${q.toString()}`;
+  /** The ingest URL of one profile type of a batch (exposed for tests and docs). */
+  ingestUrl(batch: ProfileBatch, type = 'wall'): string {
+    return this.urlFor(this.nameFor(batch), unixRange(batch), type);
   }
 
   protected enqueueBatch(batch: ProfileBatch): void {
-    const url = this.ingestUrl(batch);
+    const name = this.nameFor(batch);
+    const range = unixRange(batch);
     this.sender.countAccepted();
-    for (const p of batch.profiles) this.sender.enqueue({ url, pprof: p.pprof }, p.pprof.byteLength, 1);
+    for (const p of batch.profiles) this.sender.enqueue({ url: this.urlFor(name, range, p.type), pprof: p.pprof }, p.pprof.byteLength, 1);
+  }
+
+  private nameFor(batch: ProfileBatch): string {
+    const { tags, skipped } = mergeTags(this.opts.tags ?? {}, batch.labels);
+    if (skipped.length) this.sender.reportOnce(`labels:${skipped.join(',')}`, `batch labels ${skipped.join(', ')} are not valid Pyroscope tags; sent without them`);
+    const pairs = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
+    return pairs.length ? `${this.opts.appName}{${pairs.join(',')}}` : this.opts.appName;
+  }
+
+  private urlFor(name: string, range: { from: number; until: number }, type: string): string {
+    const q = new URLSearchParams({ name, from: String(range.from), until: String(range.until), format: 'pprof', spyName: this.opts.spyName ?? 'nodespy' });
+    if (TIMED_TYPES.has(type)) q.set('sampleRate', String(this.opts.sampleRate ?? 100));
+    return `${this.ingest}?${q.toString()}`;
   }
 }

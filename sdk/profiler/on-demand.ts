@@ -14,7 +14,7 @@ import { SourceMapResolver } from '../ingest/source-maps.js';
 import { buildProfile } from '../pprof/build.js';
 import { encodeGzip } from '../pprof/gzip.js';
 import { wallNanos } from '../runtime/node.js';
-import { InspectorSession } from '../sources/inspector.js';
+import { fullGc, InspectorSession } from '../sources/inspector.js';
 import type { HeapSource, RawCpuProfile, RawHeapProfile } from '../sources/types.js';
 import { labelHandles } from './label-handles.js';
 import type { ResolvedOptions } from './options.js';
@@ -55,6 +55,9 @@ export async function profileWindow(options: ResolvedOptions, seconds: number, s
   const startNanos = wallNanos();
   let profile: RawCpuProfile;
   try {
+    // A new CPU profiler does not know on-stack-replacement code compiled before it existed (it
+    // would charge hot loops to their callers): a full GC first, as every source does at start.
+    fullGc();
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: Math.max(1, Math.round(options.intervalMicros)) });
     await session.post('Profiler.start');

@@ -9,8 +9,8 @@ import { PyroscopeExporter } from '../../sdk/export/pyroscope.js';
 import { fetchTransport } from '../../sdk/export/transport.js';
 import { nodeTransport } from '../../sdk/export/transport-node.js';
 import { makePprof, readPprof } from './helpers/pprof.js';
-import { parseMultipart } from './helpers/multipart.js';
 import { startServer } from './helpers/server.js';
+import { ingestAsPyroscope } from './helpers/pyroscope-ingest.js';
 
 const PY = { WASMPROF_EXPORTER: 'pyroscope', WASMPROF_SERVER_URL: 'http://localhost:4040', WASMPROF_APP_NAME: 'api' };
 const DD = { WASMPROF_EXPORTER: 'datadog', WASMPROF_APP_NAME: 'api' };
@@ -133,6 +133,6 @@ t.test('end to end: createExporterFromEnv → Pyroscope server', async (t) => {
   t.equal(r.url.searchParams.get('sampleRate'), '250');
   t.equal(r.headers.authorization, 'Bearer tkn');
   t.equal(r.headers['x-scope-orgid'], 'ten');
-  readPprof(parseMultipart(r.body, r.headers['content-type'])[0].data);
+  readPprof(ingestAsPyroscope(r).pprof);
   await ex!.close(100);
 });

@@ -36,7 +36,8 @@ t.test('Pyroscope and Datadog exporters under Deno', { skip: deno ? false : 'the
   const dd = server.requests.find((r) => r.url.pathname === '/profiling/v1/input');
   t.equal(py?.url.searchParams.get('name'), 'deno-app{runtime_test=deno}');
   t.equal(py?.headers.authorization, 'Bearer tok');
-  t.same(parseMultipart(py!.body, py!.headers['content-type']).map((p) => p.name), ['profile']);
+  t.equal(py?.url.searchParams.get('format'), 'pprof', 'Pyroscope: the raw pprof body, as the Node SDK sends it');
+  t.same([...py!.body], [0x1f, 0x8b, 8, 0, 1, 2, 3, 4], 'the body is the profile bytes as given');
   const parts = parseMultipart(dd!.body, dd!.headers['content-type']);
   t.same(parts.map((p) => p.name), ['event', 'wall.pprof']);
   const event = JSON.parse(parts[0].data.toString()) as { tags_profiler: string };

@@ -9,9 +9,9 @@ import { PyroscopeExporter, type PyroscopeExporterOptions } from '../../sdk/expo
 import { fetchTransport, type Transport } from '../../sdk/export/transport.js';
 import { nodeTransport } from '../../sdk/export/transport-node.js';
 import type { ProfileBatch } from '../../sdk/export/types.js';
-import { parseMultipart } from './helpers/multipart.js';
 import { makePprof, readPprof, summary } from './helpers/pprof.js';
 import { freePort, startServer, startSilentServer, type Recorded } from './helpers/server.js';
+import { ingestAsPyroscope } from './helpers/pyroscope-ingest.js';
 
 const fast = { backoff: { initialMs: 20, maxMs: 200 }, timeoutMs: 2000 };
 
@@ -20,7 +20,8 @@ function one(marker: string, padBytes = 0): ProfileBatch {
 }
 
 function markerOf(r: Recorded): string {
-  return summary(readPprof(parseMultipart(r.body, r.headers['content-type'])[0].data)).functions[0];
+  // Pyroscope bodies are the raw pprof (format=pprof), as the server's /ingest reads them.
+  return summary(readPprof(ingestAsPyroscope(r).pprof)).functions[0];
 }
 
 function pyro(url: string, errors: string[], extra: Partial<PyroscopeExporterOptions> = {}): PyroscopeExporter {

@@ -1,5 +1,6 @@
-// Integration against real HTTP servers on 127.0.0.1: each server parses the multipart body with
-// the test's own parser, decodes every pprof with pprof-format, and checks names, tags, time
+// Integration against real HTTP servers on 127.0.0.1: each server parses the body (Datadog's
+// multipart with the test's own parser; Pyroscope's raw pprof as its /ingest handler reads it),
+// decodes every pprof with pprof-format, and checks names, tags, time
 // range and auth headers — for Pyroscope and for the Datadog agent, over both transports.
 import t from 'tap';
 import { DatadogExporter } from '../../sdk/export/datadog.js';
@@ -9,6 +10,7 @@ import { nodeTransport } from '../../sdk/export/transport-node.js';
 import type { ProfileBatch } from '../../sdk/export/types.js';
 import { parseMultipart } from './helpers/multipart.js';
 import { makePprof, readPprof, summary } from './helpers/pprof.js';
+import { ingestAsPyroscope } from './helpers/pyroscope-ingest.js';
 import { startServer } from './helpers/server.js';
 
 const transports: Array<[string, Transport]> = [['fetch', fetchTransport], ['node:http', nodeTransport]];
@@ -30,7 +32,7 @@ const FROM = String(Math.floor(Date.parse('2024-05-01T12:00:10.400Z') / 1000));
 const UNTIL = String(Math.ceil(Date.parse('2024-05-01T12:01:10.600Z') / 1000));
 
 for (const [tname, transport] of transports) {
-  t.test(`Pyroscope /ingest over ${tname}: query, multipart "profile", bearer token, tenant`, async (t) => {
+  t.test(`Pyroscope /ingest over ${tname}: query, raw pprof body (format=pprof), bearer token, tenant`, async (t) => {
     const server = await startServer();
     t.teardown(() => server.close());
     const errors: string[] = [];
@@ -50,16 +52,14 @@ for (const [tname, transport] of transports) {
       t.equal(q.get('from'), FROM);
       t.equal(q.get('until'), UNTIL);
       t.equal(q.get('spyName'), 'nodespy');
-      t.equal(q.get('sampleRate'), '99');
-      t.notOk(q.has('format'), 'no format parameter (format=pprof would make the server ignore the form)');
+      t.equal(q.get('format'), 'pprof', 'the body is the pprof itself, as @pyroscope/nodejs 0.6.4 sends it');
+      t.equal(r.headers['content-type'], 'application/octet-stream');
       t.equal(r.headers.authorization, 'Bearer py-token-1');
       t.equal(r.headers['x-scope-orgid'], 'team-a');
       t.match(r.headers['user-agent'], /^wasmprof\//);
-      const parts = parseMultipart(r.body, r.headers['content-type']);
-      t.same(parts.map((p) => p.name), ['profile']);
-      t.equal(parts[0].filename, 'profile.pprof');
-      const s = summary(readPprof(parts[0].data));
+      const s = summary(readPprof(ingestAsPyroscope(r).pprof));
       seen[s.functions[0]] = s.sampleTypes;
+      t.equal(q.get('sampleRate'), s.functions[0] === 'heapFn' ? null : '99', 'sampleRate with wall and cpu profiles only');
     }
     t.same(seen, {
       wallFn: ['samples/count', 'wall/nanoseconds'],
@@ -92,7 +92,7 @@ for (const [tname, transport] of transports) {
     await Promise.all([a.close(100), b.close(100)]);
   });
 
-  t.test(`Datadog agent /profiling/v1/input over ${tname}: event.json and one attachment per type`, async (t) => {
+  t.test(`Datadog agent /profiling/v1/input over ${tname}: event.json, wall.pprof (wall + cpu) and space.pprof`, async (t) => {
     const server = await startServer((_r, res) => { res.writeHead(202); res.end('{}'); });
     t.teardown(() => server.close());
     const ex = new DatadogExporter({
@@ -112,23 +112,23 @@ for (const [tname, transport] of transports) {
     t.same(parts.map((p) => [p.name, p.filename, p.contentType]), [
       ['event', 'event.json', 'application/json'],
       ['wall.pprof', 'wall.pprof', 'application/octet-stream'],
-      ['cpu.pprof', 'cpu.pprof', 'application/octet-stream'],
-      ['heap.pprof', 'heap.pprof', 'application/octet-stream'],
+      ['space.pprof', 'space.pprof', 'application/octet-stream'],
     ]);
     const event = JSON.parse(parts[0].data.toString('utf8')) as Record<string, unknown>;
-    t.same(event.attachments, ['wall.pprof', 'cpu.pprof', 'heap.pprof']);
+    t.same(event.attachments, ['wall.pprof', 'space.pprof']);
     t.equal(event.start, '2024-05-01T12:00:10.400Z');
     t.equal(event.end, '2024-05-01T12:01:10.600Z');
     t.equal(event.family, 'node');
     t.equal(event.version, '4');
     const tags = String(event.tags_profiler).split(',');
-    for (const tag of ['service:checkout-api', 'env:prod', 'version:1.2.3', 'language:javascript', 'runtime:nodejs', `runtime_version:${process.version}`, 'format:pprof', `process_id:${process.pid}`, 'team:payments', 'route:checkout', 'profiler:wasmprof']) {
+    for (const tag of ['service:checkout-api', 'env:prod', 'version:1.2.3', 'language:javascript', 'runtime:nodejs', `runtime_version:${process.version}`, 'format:pprof', `process_id:${process.pid}`, 'team:payments', 'route:checkout', 'profiler:wasmprof', 'profile_seq:0']) {
       t.ok(tags.includes(tag), `tags_profiler has ${tag}`);
     }
+    t.ok(tags.some((tag) => /^runtime-id:[0-9a-f-]{36}$/.test(tag)), 'tags_profiler has runtime-id');
     const byName = Object.fromEntries(parts.slice(1).map((p) => [p.name, summary(readPprof(p.data))]));
-    t.same(byName['wall.pprof'].functions, ['wallFn']);
-    t.same(byName['cpu.pprof'].sampleTypes, ['samples/count', 'cpu/nanoseconds']);
-    t.same(byName['heap.pprof'].sampleTypes, ['inuse_objects/count', 'inuse_space/bytes']);
+    t.same(byName['wall.pprof'].functions, ['wallFn', 'cpuFn']);
+    t.same(byName['wall.pprof'].sampleTypes, ['sample/count', 'wall/nanoseconds', 'cpu/nanoseconds']);
+    t.same(byName['space.pprof'].sampleTypes, ['inuse_objects/count', 'inuse_space/bytes']);
     t.equal(ex.stats().delivered, 1);
     await ex.close(1000);
   });

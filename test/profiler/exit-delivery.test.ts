@@ -5,8 +5,8 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { startServer } from '../export/helpers/server.js';
-import { parseMultipart } from '../export/helpers/multipart.js';
 import { readPprof, summary } from '../export/helpers/pprof.js';
+import { ingestAsPyroscope } from '../export/helpers/pyroscope-ingest.js';
 import { ensureBuilt, FIXTURES, REGISTER, runChild } from './helpers.js';
 
 ensureBuilt();
@@ -29,16 +29,20 @@ for (const transport of ['node', 'fetch'] as const) {
       if (how === 'term') t.equal(r.signal, 'SIGTERM', `ended by SIGTERM as it would have without wasmprof (stderr: ${r.stderr.trim()})`);
       else t.equal(r.code, 0, `exit status 0 (stderr: ${r.stderr.trim()})`);
       const types = new Set<string>();
+      const series = new Set<string>();
       let hot = false;
       for (const req of server.requests) {
-        const part = parseMultipart(req.body, req.headers['content-type']).find((p) => p.name === 'profile');
-        if (!part) continue;
-        const s = summary(readPprof(part.data));
+        // As the Pyroscope server reads it: throws unless it is a pprof it would take.
+        const ingested = ingestAsPyroscope(req);
+        for (const st of ingested.series) series.add(st);
+        const s = summary(readPprof(ingested.pprof));
         for (const st of s.sampleTypes) types.add(st);
         if (s.functions.includes('hotLoop')) hot = true;
       }
       t.ok(types.has('wall/nanoseconds') && types.has('cpu/nanoseconds') && types.has('inuse_space/bytes'),
         `${server.requests.length} uploads with ${[...types].join(', ')}`);
+      t.ok(series.has('wall:wall:nanoseconds:wall:nanoseconds') && series.has('memory:inuse_space:bytes:inuse_space:bytes')
+        && series.has('process_cpu:cpu:nanoseconds:cpu:nanoseconds'), `series ${[...series].join(', ')}`);
       t.ok(hot, 'the program\'s hot function is in them');
       t.ok(tookMs < 15_000, `the exit took ${tookMs} ms (never longer than the 5 s close timeout plus start-up)`);
     });

@@ -4,8 +4,8 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../export/helpers/server.js';
-import { parseMultipart } from '../export/helpers/multipart.js';
 import { readPprof, summary } from '../export/helpers/pprof.js';
+import { ingestAsPyroscope } from '../export/helpers/pyroscope-ingest.js';
 import { ensureBuilt, REGISTER, ROOT, runChild, scratch } from './helpers.js';
 
 ensureBuilt();
@@ -26,18 +26,23 @@ t.test('register + WASMPROF_EXPORTER=pyroscope delivers every period, the last o
   t.equal(r.code, 0, `exit 0 (stderr: ${r.stderr.trim()})`);
   t.ok(server.requests.length >= 2, `${server.requests.length} uploads (periods x profile types)`);
   const names = new Set<string>();
+  const series = new Set<string>();
   let hot = 0;
   for (const req of server.requests) {
     t.equal(req.url.pathname, '/ingest');
     t.match(req.url.searchParams.get('name') ?? '', /^busy-example\{.*region=test/);
-    const part = parseMultipart(req.body, req.headers['content-type']).find((p) => p.name === 'profile');
-    t.ok(part, 'multipart field "profile"');
-    if (!part) continue;
-    const s = summary(readPprof(part.data));
+    // Read as the Pyroscope server reads it (raw pprof with format=pprof); throws on anything else.
+    const ingested = ingestAsPyroscope(req);
+    for (const st of ingested.series) series.add(st);
+    const s = summary(readPprof(ingested.pprof));
     for (const st of s.sampleTypes) names.add(st);
     if (s.functions.includes('renderThumbnails')) hot++;
   }
   t.ok(names.has('wall/nanoseconds') && names.has('cpu/nanoseconds'), `sample types ${[...names].join(',')}`);
+  t.same([...series].sort(), [
+    'process_cpu:cpu:nanoseconds:cpu:nanoseconds', 'process_cpu:samples:count:cpu:nanoseconds',
+    'wall:samples:count:wall:nanoseconds', 'wall:wall:nanoseconds:wall:nanoseconds',
+  ], 'the series @pyroscope/nodejs names its wall profile (and pyroscope-go its CPU profile)');
   t.ok(hot > 0, 'the hot function is in the uploaded profiles');
   t.notOk(existsSync(join(dir, 'wasmprof-profiles')), 'no local files when exporting');
 });
