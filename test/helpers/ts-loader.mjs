@@ -1,4 +1,11 @@
-// Lets plain `node` run the TypeScript sources of benches and scripts (tap's own loader,
-// transpile-only): node --import ./test/helpers/ts-loader.mjs bench/core.ts
-process.env.TS_NODE_TRANSPILE_ONLY ??= '1';
-await import('@tapjs/typescript/import');
+// `--import ./test/helpers/ts-loader.mjs`: lets plain `node` run the TypeScript tests, benches
+// and sources (node --import ./test/helpers/ts-loader.mjs bench/core.ts); tap's test processes
+// get it through the "node-arg" of package.json's tap config. See esbuild-hooks.mjs.
+import * as mod from 'node:module';
+
+if (typeof mod.registerHooks === 'function') {
+  const { resolveSync, loadSync } = await import('./esbuild-hooks.mjs');
+  mod.registerHooks({ resolve: resolveSync, load: loadSync });
+} else {
+  mod.register('./esbuild-hooks.mjs', import.meta.url);
+}
