@@ -12,7 +12,7 @@ import {
 import { DatadogExporter } from './datadog.js';
 import { FileExporter } from './file.js';
 import { DEFAULT_BACKOFF, DEFAULT_QUEUE, DEFAULT_TIMEOUT_MS } from './options.js';
-import { PyroscopeExporter } from './pyroscope.js';
+import { PyroscopeExporter, PYROSCOPE_APP_NAME } from './pyroscope.js';
 import { parseTags, tagProblem } from './tags.js';
 import { nodeTransport } from './transport-node.js';
 import { fetchTransport, type Transport } from './transport.js';
@@ -208,7 +208,7 @@ export function resolveExporterConfig(env: Env = {}, overrides: ExporterOverride
     if (!serverUrl) throw new ExporterConfigError('WASMPROF_SERVER_URL', 'WASMPROF_EXPORTER=pyroscope needs WASMPROF_SERVER_URL (the Pyroscope server, e.g. http://localhost:4040)');
     const app = r.string('appName', ['WASMPROF_APP_NAME', 'WASMPROF_SERVICE']);
     if (!app) throw new ExporterConfigError('WASMPROF_APP_NAME', 'WASMPROF_EXPORTER=pyroscope needs an application name: set WASMPROF_APP_NAME (or WASMPROF_SERVICE)');
-    if (!/^[A-Za-z0-9_.\-/:]{1,200}$/.test(app.value)) throw new ExporterConfigError(app.from, `${app.from}=${show(app.value)} is not valid: 1-200 characters of letters, digits and _ . - / :`);
+    if (!PYROSCOPE_APP_NAME.test(app.value)) throw new ExporterConfigError(app.from, `${app.from}=${show(app.value)} is not valid: 1-200 characters of letters, digits and _ . - / (what the Pyroscope server accepts)`);
     const user = r.string('basicAuthUser', ['WASMPROF_BASIC_AUTH_USER']);
     const password = r.string('basicAuthPassword', ['WASMPROF_BASIC_AUTH_PASSWORD'], { secret: true });
     if ((user === undefined) !== (password === undefined)) {

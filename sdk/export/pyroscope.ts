@@ -41,7 +41,8 @@ interface Item {
   pprof: Uint8Array;
 }
 
-const APP_NAME = /^[A-Za-z0-9_.\-/:]{1,200}$/;
+/** Application names the Pyroscope server's /ingest accepts (it answers 400 to others, ':' included). */
+export const PYROSCOPE_APP_NAME = /^[A-Za-z0-9_.\-/]{1,200}$/;
 
 // The Node SDK sends sampleRate with its wall profile only: a rate in Hz means nothing for a heap
 // profile (and the server takes a pprof's rates from the pprof, not from this parameter).
@@ -57,8 +58,8 @@ export class PyroscopeExporter extends QueuedExporter<Item> {
     super();
     this.opts = options;
     const endpoint = parseEndpoint(options.serverUrl, { authToken: options.authToken, basicAuth: options.basicAuth }, 'Pyroscope server URL');
-    if (typeof options.appName !== 'string' || !APP_NAME.test(options.appName)) {
-      throw new Error(`Pyroscope application name ${JSON.stringify(options.appName)} must be 1-200 characters of letters, digits and _ . - / :`);
+    if (typeof options.appName !== 'string' || !PYROSCOPE_APP_NAME.test(options.appName)) {
+      throw new Error(`Pyroscope application name ${JSON.stringify(options.appName)} must be 1-200 characters of letters, digits and _ . - / (what the Pyroscope server accepts)`);
     }
     for (const [k, v] of Object.entries(options.tags ?? {})) {
       const p = tagProblem(k, v);
