@@ -107,10 +107,7 @@ export class FileExporter implements Exporter {
   /** From a process 'exit' handler: writes what is queued now (writing is synchronous anyway). */
   closeSync(_timeoutMs: number): void {
     this.closed = true;
-    for (let e = this.queue.lease(); e; e = this.queue.lease()) {
-      try { this.writeBatch(e.value.batch, e.value.seq); } catch { /* writeBatch reports everything */ }
-      this.queue.settle();
-    }
+    while (this.writeOne()) { /* until the queue is empty */ }
     this.stopped = true;
   }
 
@@ -146,15 +143,20 @@ export class FileExporter implements Exporter {
 
   private writeNext(): void {
     this.scheduled = false;
-    const e = this.stopped ? undefined : this.queue.lease();
-    if (e) {
-      try { this.writeBatch(e.value.batch, e.value.seq); } catch { /* writeBatch reports everything; this is a last guard */ }
-      this.queue.settle();
-    }
+    if (!this.stopped) this.writeOne();
     if (!this.stopped && !this.queue.isEmpty) { this.schedule(); return; }
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const f of w) f();
+  }
+
+  /** Writes the oldest queued batch; false when there was none. */
+  private writeOne(): boolean {
+    const e = this.queue.lease();
+    if (!e) return false;
+    try { this.writeBatch(e.value.batch, e.value.seq); } catch { /* writeBatch reports everything; this is a last guard */ }
+    this.queue.settle();
+    return true;
   }
 
   private writeBatch(batch: ProfileBatch, seq: number): void {

@@ -123,15 +123,7 @@ export class Sender<T> {
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
     await this.flush(timeoutMs);
-    this.stopped = true;
-    this.inflight?.abort();
-    this.wake.abort();
-    const left = this.queue.clear();
-    if (left.length > 0) {
-      let profiles = 0;
-      for (const e of left) { this.queue.countDrop(e); profiles += e.profiles; }
-      this.reportOnce('close-left', `closed after ${Math.max(0, timeoutMs)} ms with ${profiles} profile(s) unsent (dropped)`);
-    }
+    this.drop(this.stopSending(), (n) => `closed after ${Math.max(0, timeoutMs)} ms with ${n} profile(s) unsent (dropped)`);
     this.resolveIdle();
   }
 
@@ -141,28 +133,37 @@ export class Sender<T> {
    */
   closeSync(timeoutMs: number, send: (requests: PreparedRequest[], timeoutMs: number) => number[]): void {
     this.closed = true;
-    this.stopped = true;
-    this.inflight?.abort();
-    this.wake.abort();
-    const left = this.queue.clear();
+    const left = this.stopSending();
     this.resolveIdle();
     if (left.length === 0) return;
     let statuses: number[] = [];
     if (this.o.request) {
       try { statuses = send(left.map((e) => this.o.request!(e.value)), timeoutMs); } catch { /* counted as unsent below */ }
     }
-    let lost = 0;
-    left.forEach((e, i) => {
+    const lost = left.filter((e, i) => {
       const status = statuses[i] ?? 0;
-      if (status >= 200 && status < 300) {
-        this.counters.delivered++;
-        this.counters.deliveredBytes += e.bytes;
-      } else {
-        this.queue.countDrop(e);
-        lost += e.profiles;
-      }
+      if (status < 200 || status >= 300) return true;
+      this.counters.delivered++;
+      this.counters.deliveredBytes += e.bytes;
+      return false;
     });
-    if (lost > 0) this.reportOnce('close-left', `exiting: ${lost} profile(s) not delivered within ${Math.max(0, timeoutMs)} ms (dropped)`);
+    this.drop(lost, (n) => `exiting: ${n} profile(s) not delivered within ${Math.max(0, timeoutMs)} ms (dropped)`);
+  }
+
+  /** Ends sending for good (both close paths): nothing in flight, nothing waiting; returns what was queued. */
+  private stopSending(): Array<QueueEntry<T>> {
+    this.stopped = true;
+    this.inflight?.abort();
+    this.wake.abort();
+    return this.queue.clear();
+  }
+
+  /** Counts entries that will never be delivered as dropped, and says so once. */
+  private drop(entries: Array<QueueEntry<T>>, message: (profiles: number) => string): void {
+    if (entries.length === 0) return;
+    let profiles = 0;
+    for (const e of entries) { this.queue.countDrop(e); profiles += e.profiles; }
+    this.reportOnce('close-left', message(profiles));
   }
 
   private isIdle(): boolean { return this.queue.isEmpty && !this.running && !this.scheduled; }

@@ -1,6 +1,6 @@
 // Profiles on demand, next to the continuous periods and without touching them (pull mode:
 // wasmprof/http's /debug/pprof/profile?seconds=N and /debug/pprof/heap):
-//   window  a CPU profile of its own, in a second inspector session: V8 runs several CPU profiles
+//   window  a CPU profile of its own, in an inspector source of its own: V8 runs several CPU profiles
 //           of one isolate side by side, so the periods' profile (native bridge or inspector)
 //           goes on undisturbed; stopping it costs one inspector stall, paid only on request;
 //   heap    the running heap source's current profile (reading it ends nothing).
@@ -8,14 +8,14 @@
 // period in progress.
 import { Core } from '../core/core.js';
 import { FrameInterner } from '../ingest/frames.js';
-import { ingestCpuProfile } from '../ingest/cpu.js';
-import { ingestHeapProfile } from '../ingest/heap.js';
+import { ingestCpuProfile, profileUrls } from '../ingest/cpu.js';
+import { heapUrls, ingestHeapProfile } from '../ingest/heap.js';
 import { SourceMapResolver } from '../ingest/source-maps.js';
 import { buildProfile } from '../pprof/build.js';
 import { encodeGzip } from '../pprof/gzip.js';
 import { wallNanos } from '../runtime/node.js';
-import { fullGc, InspectorSession } from '../sources/inspector.js';
-import type { HeapSource, RawCpuProfile, RawHeapProfile } from '../sources/types.js';
+import { InspectorCpuSource } from '../sources/inspector.js';
+import type { HeapSource } from '../sources/types.js';
 import { labelHandles } from './label-handles.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -34,47 +34,28 @@ async function build(options: ResolvedOptions, feed: (core: Core, frames: FrameI
   return encodeGzip(profile);
 }
 
-function cpuUrls(p: RawCpuProfile): Set<string> {
-  return new Set(p.nodes.map((n) => n.callFrame.url).filter((u) => u !== ''));
-}
-
-function heapUrls(p: RawHeapProfile): Set<string> {
-  const urls = new Set<string>();
-  const todo = [p.head];
-  while (todo.length > 0) {
-    const n = todo.pop()!;
-    if (n.callFrame.url !== '') urls.add(n.callFrame.url);
-    todo.push(...n.children);
-  }
-  return urls;
+/** Resolves after `seconds`, or as soon as `signal` aborts. */
+function waitFor(seconds: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((done) => {
+    const timer = setTimeout(finish, seconds * 1000);
+    function finish(): void { clearTimeout(timer); signal?.removeEventListener('abort', finish); done(); }
+    if (signal?.aborted) finish();
+    else signal?.addEventListener('abort', finish, { once: true });
+  });
 }
 
 /** A wall profile of the next `seconds` (sooner when `signal` aborts), gzipped pprof. */
 export async function profileWindow(options: ResolvedOptions, seconds: number, signal?: AbortSignal): Promise<Uint8Array> {
-  const session = new InspectorSession();
+  // The inspector source's own session, next to whichever source the periods use; its start()
+  // takes the full GC a new CPU profiler needs (on-stack-replacement code it would not know).
+  const source = new InspectorCpuSource();
   const startNanos = wallNanos();
-  let profile: RawCpuProfile;
-  try {
-    // A new CPU profiler does not know on-stack-replacement code compiled before it existed (it
-    // would charge hot loops to their callers): a full GC first, as every source does at start.
-    fullGc();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: Math.max(1, Math.round(options.intervalMicros)) });
-    await session.post('Profiler.start');
-    await new Promise<void>((done) => {
-      const timer = setTimeout(finish, seconds * 1000);
-      function finish(): void { clearTimeout(timer); signal?.removeEventListener('abort', finish); done(); }
-      if (signal?.aborted) finish();
-      else signal?.addEventListener('abort', finish, { once: true });
-    });
-    profile = (await session.post<{ profile: RawCpuProfile }>('Profiler.stop')).profile;
-  } finally {
-    session.close();
-  }
-  const p: RawCpuProfile = { ...profile, samples: profile.samples ?? [], timeDeltas: profile.timeDeltas ?? [] };
+  await source.start(options.intervalMicros);
+  await waitFor(seconds, signal);
+  const p = await source.stop();
   const endNanos = wallNanos();
   return build(options, (core, frames, handles) => { ingestCpuProfile(core, frames, p, undefined, handles, undefined); },
-    'wall', startNanos, endNanos - startNanos, cpuUrls(p), `wasmprof: on-demand window of ${seconds}s interval=${options.intervalMicros}us`);
+    'wall', startNanos, endNanos - startNanos, profileUrls(p.nodes), `wasmprof: on-demand window of ${seconds}s interval=${options.intervalMicros}us`);
 }
 
 /** The heap in use now, from the running heap source, gzipped pprof. */

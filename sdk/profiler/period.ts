@@ -146,8 +146,8 @@ export class PeriodPipeline {
       }
     }
     const cpuReading = this.readCpu();
-    const pid = identity();
-    if (this.p.upkeep.checkFork(pid.pid, pid.threadId)) {
+    const id = identity();
+    if (this.p.upkeep.checkFork(id.pid, id.threadId)) {
       // A fork child holding its parent's period: drop it (see core-upkeep.ts).
       cpu = undefined;
       heap = undefined;

@@ -14,8 +14,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oneLine } from './report.js';
 
-export { oneLine };
-
 export type BinaryName = 'v8' | 'fork' | 'heap';
 
 export interface BinaryCandidate {
@@ -45,7 +43,14 @@ export function packageRoot(): string {
 
 
 /** `linux-x64-glibc`, `linux-x64-musl`, `darwin-arm64`, ...: the folder under prebuilds/. */
+let tag: string | undefined;
+
 export function platformTag(): string {
+  tag ??= detectPlatformTag();
+  return tag;
+}
+
+function detectPlatformTag(): string {
   const base = `${process.platform}-${process.arch}`;
   if (process.platform !== 'linux') return base;
   // One stat instead of process.report (which costs milliseconds at start-up).
@@ -122,7 +127,9 @@ export function binaryCandidates(name: BinaryName, root: string = packageRoot())
 export function prebuiltAbis(root: string = packageRoot()): { node: string; abi: string }[] {
   try {
     const m = JSON.parse(readFileSync(join(prebuildDir(root), 'manifest.json'), 'utf8')) as { v8?: { node?: unknown; abi?: unknown }[] };
-    return (m.v8 ?? []).map((e) => ({ node: String(e.node), abi: String(e.abi) }));
+    // The files present, not only the ones listed: a package missing one must not claim it.
+    return (m.v8 ?? []).filter((e) => existsSync(join(prebuildDir(root), prebuildFile('v8', String(e.abi)))))
+      .map((e) => ({ node: String(e.node), abi: String(e.abi) }));
   } catch {
     return [];
   }

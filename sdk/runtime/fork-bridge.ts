@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot } from './addon-files.js';
+import { binaryCandidates, buildFailureReason, explain, missingBinary, packageRoot } from './addon-files.js';
+import { oneLine } from './report.js';
 
 /** Counters and flags of the addon, as one consistent-enough snapshot (each field is atomic). */
 export interface ForkState {

@@ -27,7 +27,7 @@ let gcFunction: (() => void) | undefined;
  * which does not run while the program is busy right after start(); V8's own gc() does, and
  * exposing it for one new context leaves the program's global object as it was.
  */
-export function fullGc(): void {
+function fullGc(): void {
   try {
     if (!gcFunction) {
       setFlagsFromString('--expose-gc');

@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile, SyncCpuSource, SyncHeapSource } from './types.js';
-import { binaryCandidates, buildFailureReason, explain, missingBinary, oneLine, packageRoot, type BinaryCandidate } from '../runtime/addon-files.js';
-import { messageOf } from '../runtime/report.js';
+import { binaryCandidates, buildFailureReason, explain, missingBinary, packageRoot, type BinaryCandidate } from '../runtime/addon-files.js';
+import { messageOf, oneLine } from '../runtime/report.js';
 
 /** Bumped with the addon's JS surface; an addon with another value is treated as stale. */
 const ABI_VERSION = 1;

@@ -1,16 +1,9 @@
 // The Express and Fastify examples (examples/pull/) serve a running profiler: a window with the
 // hot function, the heap, the index, the app's own routes untouched.
 import t from 'tap';
-import { burnHeavy } from '../profiler/fixtures/burn.mjs';
+import { busy } from './helpers/busy.js';
 import { decode, total } from '../profiler/helpers.js';
 
-async function busy(ms: number): Promise<void> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    burnHeavy(20);
-    await new Promise<void>((ok) => setImmediate(ok));
-  }
-}
 
 for (const name of ['express', 'fastify'] as const) {
   t.test(`${name}: createPprofHandler(profiler) mounted in the app`, async (t) => {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { start, type PeriodResult } from '../../sdk/index.js';
 import { createPprofHandler } from '../../sdk/export/http-handler.js';
-import { burnHeavy } from '../profiler/fixtures/burn.mjs';
+import { busy } from './helpers/busy.js';
 import { decode, sumAll, total } from '../profiler/helpers.js';
 
 const TOKEN = 'pull-token';
@@ -19,14 +19,6 @@ async function serve(handler: ReturnType<typeof createPprofHandler>): Promise<{ 
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-/** Keeps the thread busy in burnHeavy for `ms`, yielding every 20 ms so requests are served. */
-async function busy(ms: number): Promise<void> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    burnHeavy(20);
-    await new Promise<void>((ok) => setImmediate(ok));
-  }
-}
 
 async function get(port: number, path: string, token = TOKEN): Promise<{ status: number; body: Uint8Array }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${token}` } });
