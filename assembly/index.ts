@@ -6,7 +6,7 @@
 // sdk/core/layout.generated.ts by scripts/gen-layout.mjs, so it is never copied by hand.
 import { HDR, ABORT_SLOT, READOUT, LC_ERROR, LC_ERROR_DETAIL, LC_ERROR_DETAIL2, T_STRINGS, T_FRAMES, T_STACKS,
          T_LABELS, T_SAMPLES, T_LIVE, T_OWNERS, T_AGG, SB_PTR, THR_COUNT, THR_IDS, IO_STAGE_PTR, IO_STAGE_CAP, IO_OUT_PTR,
-         TV_STRINGS, TV_FRAMES, TV_STACKS, TV_LABELS, TV_SAMPLES, TV_LIVE, TV_OWNERS, TV_AGG, TV_STRING_BYTES,
+         TV_STRINGS, TV_FRAMES, TV_STACKS, TV_LABELS, TV_SAMPLES, TV_LIVE, TV_OWNERS, TV_AGG, TV_STRING_BYTES, TV_SAMPLE_SLOTS,
          hget, hset } from "./layout";
 import { ERR_BAD_ARGUMENT, ERR_BAD_HANDLE, ERR_NO_MEMORY, ERR_NOT_CONFIGURED, setError } from "./errors";
 import { tdesc, tcount, tentries } from "./table";
@@ -15,7 +15,7 @@ import { stringIntern as internString } from "./strings";
 import { frameIntern as internFrame, frameStoreBytes } from "./frames";
 import { frameCacheLookup as cacheLookup, frameCachePeek as cachePeek, frameCacheStore as cacheStore, frameCacheKeys as cacheKeys } from "./frame-cache";
 import { triePush } from "./trie";
-import { sampleAdd as addSample, BATCH_RECORD_SIZE, BATCH_STACK, BATCH_LABELS, BATCH_V0, BATCH_V1 } from "./samples";
+import { sampleAdd as addSample, sampleSlots } from "./samples";
 import { poolAcquire, poolRelease, bufferCapacity as capacityOf, poolHeld } from "./pool";
 import { captureCommit as commitCapture } from "./capture";
 import * as live from "./livemap";
@@ -110,18 +110,23 @@ export function sampleAdd(kind: u32, stack: u32, labels: u32, v0: f64, v1: f64, 
   return i < 0 ? setError(ERR_NO_MEMORY, 0, 0) : i;
 }
 
-/** Batch add: n BATCH_RECORD_SIZE records (samples.ts) at ptr, all of one kind.
- *  Returns the number added, or a negative error at the first bad record (earlier ones stay). */
-export function sampleAddBatch(kind: u32, ptr: usize, n: u32): i32 {
+/** Batch add, all of one kind, from columns the host copied into the staging region as they
+ *  are: n u32 stack handles at stacks, n u32 label-set handles at labels, n f64 values at each
+ *  of v0, v1, v2 (v2 = 0: no third value). One boundary crossing per batch, no re-encoding.
+ *  Every record is checked before any is added: a bad one adds nothing and names its index. */
+export function sampleAddColumns(kind: u32, stacks: usize, labels: usize, v0: usize, v1: usize, v2: usize, n: u32): i32 {
   const r = checkReady(); if (r < 0) return r;
   const ns = tcount(tdesc(T_STACKS)), nl = tcount(tdesc(T_LABELS));
   for (let i: u32 = 0; i < n; i++) {
-    const p = ptr + <usize>i * BATCH_RECORD_SIZE;
-    const stack = load<u32>(p, BATCH_STACK), labels = load<u32>(p, BATCH_LABELS);
-    const v0 = load<f64>(p, BATCH_V0), v1 = load<f64>(p, BATCH_V1);
-    if (stack == 0 || stack > ns || labels > nl) return setError(ERR_BAD_HANDLE, stack, labels);
-    if (!okInt(v0, true) || !okInt(v1, true)) return setError(ERR_BAD_ARGUMENT, kind, i);
-    if (addSample(kind, stack, labels, <i64>v0, <i64>v1, 0, 0) < 0) return setError(ERR_NO_MEMORY, 0, 0);
+    const o = <usize>i << 2, f = <usize>i << 3;
+    const stack = load<u32>(stacks + o), lab = load<u32>(labels + o);
+    if (stack == 0 || stack > ns || lab > nl) return setError(ERR_BAD_HANDLE, stack, i);
+    if (!okInt(load<f64>(v0 + f), true) || !okInt(load<f64>(v1 + f), true) || (v2 != 0 && !okInt(load<f64>(v2 + f), true))) return setError(ERR_BAD_ARGUMENT, kind, i);
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    const o = <usize>i << 2, f = <usize>i << 3;
+    const c = v2 == 0 ? 0 : <i64>load<f64>(v2 + f);
+    if (addSample(kind, load<u32>(stacks + o), load<u32>(labels + o), <i64>load<f64>(v0 + f), <i64>load<f64>(v1 + f), c, 0) < 0) return setError(ERR_NO_MEMORY, i, 0);
   }
   return <i32>n;
 }
@@ -203,6 +208,7 @@ export function tablesView(): usize {
   viewOf(out, TV_LABELS, T_LABELS); viewOf(out, TV_SAMPLES, T_SAMPLES); viewOf(out, TV_LIVE, T_LIVE);
   viewOf(out, TV_OWNERS, T_OWNERS); viewOf(out, TV_AGG, T_AGG);
   store<u32>(out + (<usize>TV_STRING_BYTES << 2), hget(SB_PTR));
+  store<u32>(out + (<usize>TV_SAMPLE_SLOTS << 2), sampleSlots());
   return out;
 }
 

@@ -54,7 +54,7 @@ export const T_FRAMES: usize = 192;
 export const T_STACKS: usize = 224;
 export const T_LABELS: usize = 256;
 export const T_SAMPLES: usize = 288;
-export const T_LIVE: usize = 320;
+export const T_LIVE: usize = 320;         // chunked, not a table.ts table: see live-table.ts
 export const T_OWNERS: usize = 352;
 export const T_AGG: usize = 384;          // live bytes per (owner, stack)
 // String bytes arena: ptr, used, cap.
@@ -123,6 +123,8 @@ export const IO_ACC_PTR: usize = 1160;     // restore accumulators
 export const IO_ACC_CAP: usize = 1164;
 export const IO_SORT_PTR: usize = 1168;    // snapshot validation: addresses sorted per owner
 export const IO_SORT_CAP: usize = 1172;
+export const LIVE_BDIR_CAP: usize = 1176;  // live table: bucket-chunk directory capacity
+export const LIVE_FREE_CHUNKS: usize = 1180; // live table: free chunk list (first word of each = next)
 export const HDR_SIZE: usize = 1280;
 
 export const CONFIGURED_MAGIC: u32 = 0x57505246;
@@ -144,7 +146,8 @@ export const TV_LIVE: u32 = 5;
 export const TV_OWNERS: u32 = 6;
 export const TV_AGG: u32 = 7;
 export const TV_STRING_BYTES: u32 = 16;
-export const TV_WORDS: u32 = 17;
+export const TV_SAMPLE_SLOTS: u32 = 17;   // slots of the sample table (an open-addressing table: scan them, skip stack 0)
+export const TV_WORDS: u32 = 18;
 
 // @ts-ignore: decorator
 @inline export function hget(off: usize): u32 { return load<u32>(HDR + off); }

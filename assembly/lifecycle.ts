@@ -15,8 +15,7 @@ import { tinit, tdesc } from "./table";
 import { STRING_ENTRY_SIZE } from "./strings";
 import { FRAME_ENTRY_SIZE } from "./frames";
 import { TRIE_ENTRY_SIZE } from "./trie";
-import { SAMPLE_ENTRY_SIZE } from "./samples";
-import { LIVE_ENTRY_SIZE, OWNER_ENTRY_SIZE, AGG_ENTRY_SIZE } from "./livemap";
+import { OWNER_ENTRY_SIZE, AGG_ENTRY_SIZE } from "./livemap";
 import { samplerReseed } from "./sampler";
 
 export function configured(): bool { return hget(CFG_MAGIC) == CONFIGURED_MAGIC; }
@@ -51,8 +50,8 @@ export function reset(): void {
   tinit(tdesc(T_FRAMES), FRAME_ENTRY_SIZE);
   tinit(tdesc(T_STACKS), TRIE_ENTRY_SIZE);
   tinit(tdesc(T_LABELS), TRIE_ENTRY_SIZE);
-  tinit(tdesc(T_SAMPLES), SAMPLE_ENTRY_SIZE);
-  tinit(tdesc(T_LIVE), LIVE_ENTRY_SIZE);
+  tinit(tdesc(T_SAMPLES), 0);   // samples.ts: all zero = empty
+  // T_LIVE (live-table.ts) is empty when all zero.
   tinit(tdesc(T_OWNERS), OWNER_ENTRY_SIZE);
   tinit(tdesc(T_AGG), AGG_ENTRY_SIZE);
   hset(LC_RESETS, hget(LC_RESETS) + 1);
@@ -63,7 +62,7 @@ export function reset(): void {
 
 /** Ends the period: only the sample aggregation is emptied (the dictionary and the live map
  *  carry over). O(1) like reset. */
-export function periodReset(): void { tinit(tdesc(T_SAMPLES), SAMPLE_ENTRY_SIZE); }
+export function periodReset(): void { tinit(tdesc(T_SAMPLES), 0); }
 
 export function samplingStart(): bool {
   if (hget(LC_STATE) == SAMPLER_RUNNING) return false; // never a second sampler

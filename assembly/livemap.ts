@@ -1,7 +1,7 @@
 // Live-allocation map: (owner, address) -> (size, stack, time), with exact per-owner totals
 // and per-(owner, stack) aggregates, so a heap profile is read straight from the aggregates.
 //
-// Entries:  live  (40 B): +8 owner, +12 addr lo, +16 addr hi, +20 stack, +24 size f64, +32 time f64
+// Entries:  live  (36 B): in live-table.ts (chunked, linear hashing)
 //           owner (24 B): +8 owner, +12 count, +16 bytes f64
 //           agg   (32 B): +8 owner, +12 stack, +16 count, +20 pad, +24 bytes f64
 // Sizes and times are f64 holding integers (exact to 2^53), the host's number type.
@@ -10,22 +10,19 @@
 // it closes: frees first, then allocations. Across threads a free is recorded after the
 // allocator has already handed the address out again, so "alloc A, free A" in one batch most
 // likely means the new A is live; applying frees first keeps the newest allocation.
-import { tdesc, thead, tentry, tappend, tremove, tcount, treserve } from "./table";
-import { T_LIVE, T_OWNERS, T_AGG, LIVE_TRACKED, LIVE_CONFLICTS, LIVE_UNMATCHED, LIVE_EMPTY_STACK,
+import { tdesc, thead, tentry, tappend, tremove, treserve } from "./table";
+import { liveCount, liveEntry, liveHash, liveTableFind, liveTableAppend, liveTableRemove, liveTableReserve, LIVE_OWNER,
+         LIVE_STACK, LIVE_SIZE } from "./live-table";
+import { T_OWNERS, T_AGG, LIVE_TRACKED, LIVE_CONFLICTS, LIVE_UNMATCHED, LIVE_EMPTY_STACK,
          LIVE_EXPORTING, LIVE_PEND_PTR, LIVE_PEND_COUNT, LIVE_PEND_CAP, LIVE_PEND_DROPPED,
          hget, hset, hgetf, hsetf, hinc } from "./layout";
 import { arenaAlloc } from "./arena";
 import { combine, mix32 } from "./hash";
 import { hook, HOOK_LIVE_INSERT, HOOK_LIVE_REMOVE } from "./hooks";
 
+export { liveHash };
+
 // Entry layouts (the comment above), shared with the host through sdk/core/layout.generated.ts.
-export const LIVE_ENTRY_SIZE: u32 = 40;
-export const LIVE_OWNER: usize = 8;
-export const LIVE_ADDR_LO: usize = 12;
-export const LIVE_ADDR_HI: usize = 16;
-export const LIVE_STACK: usize = 20;
-export const LIVE_SIZE: usize = 24;
-export const LIVE_TIME: usize = 32;
 export const OWNER_ENTRY_SIZE: u32 = 24;
 export const OWNER_ID: usize = 8;
 export const OWNER_COUNT: usize = 12;
@@ -50,23 +47,10 @@ export const EV_SHMAT: u32 = 8;      // attach: an allocation of the segment siz
 export const EV_SHMDT: u32 = 9;      // detach: a free
 export const EV_BRK: u32 = 10;       // ignored: malloc's own events already count what brk backs
 
-// One finalizer over a cheap mix of the three words: this runs for every allocation event.
-// @ts-ignore: decorator
-@inline export function liveHash(owner: u32, lo: u32, hi: u32): u32 { return mix32(lo * 0x9e3779b1 ^ hi * 0x85ebca77 ^ owner * 0xc2b2ae3d); }
 // @ts-ignore: decorator
 @inline function aggHash(owner: u32, stack: u32): u32 { return combine(mix32(owner ^ 0x5bd1e995), stack); }
 
-export function liveFind(owner: u32, lo: u32, hi: u32): i32 {
-  const t = tdesc(T_LIVE);
-  const hash = liveHash(owner, lo, hi);
-  let i = thead(t, hash);
-  while (i != 0) {
-    const e = tentry(t, i - 1);
-    if (load<u32>(e, 4) == hash && load<u32>(e, LIVE_ADDR_LO) == lo && load<u32>(e, LIVE_ADDR_HI) == hi && load<u32>(e, LIVE_OWNER) == owner) return <i32>(i - 1);
-    i = load<u32>(e);
-  }
-  return -1;
-}
+export function liveFind(owner: u32, lo: u32, hi: u32): i32 { return liveTableFind(owner, lo, hi, liveHash(owner, lo, hi)); }
 
 export function ownerFind(owner: u32): i32 {
   const t = tdesc(T_OWNERS);
@@ -94,7 +78,7 @@ function aggFind(owner: u32, stack: u32): i32 {
 
 /** Room for n more allocations in every table they touch, so that n inserts cannot fail. */
 export function liveReserve(n: u32): bool {
-  return treserve(tdesc(T_LIVE), n) && treserve(tdesc(T_AGG), n) && treserve(tdesc(T_OWNERS), n);
+  return liveTableReserve(n) && treserve(tdesc(T_AGG), n) && treserve(tdesc(T_OWNERS), n);
 }
 
 /** Adds `count` allocations totalling `bytes` to an owner's totals (negative to remove); the
@@ -143,12 +127,11 @@ function adjust(owner: u32, stack: u32, size: f64, delta: i32): bool {
 }
 
 function removeAt(idx: u32): void {
-  const t = tdesc(T_LIVE);
-  const e = tentry(t, idx);
+  const e = liveEntry(idx);
   const owner = load<u32>(e, LIVE_OWNER);
   const stack = load<u32>(e, LIVE_STACK);
   const size = load<f64>(e, LIVE_SIZE);
-  tremove(t, idx);
+  liveTableRemove(idx);
   hook(HOOK_LIVE_REMOVE);
   hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) - 1);
   adjust(owner, stack, size, -1);
@@ -159,17 +142,14 @@ export function liveAllocNow(owner: u32, lo: u32, hi: u32, size: f64, stack: u32
   if (stack == 0) { hinc(LIVE_EMPTY_STACK); return 0; }
   // Reserve first so that a failure leaves every table as it was.
   if (!liveReserve(1)) return -1;
-  const old = liveFind(owner, lo, hi);
+  const hash = liveHash(owner, lo, hi);
+  const old = liveTableFind(owner, lo, hi, hash);
   if (old >= 0) {
     // An address allocated twice without a free in between: the newer allocation wins.
     hinc(LIVE_CONFLICTS);
     removeAt(<u32>old);
   }
-  const t = tdesc(T_LIVE);
-  const idx = tappend(t, liveHash(owner, lo, hi));
-  const e = tentry(t, <u32>idx);
-  store<u32>(e, owner, LIVE_OWNER); store<u32>(e, lo, LIVE_ADDR_LO); store<u32>(e, hi, LIVE_ADDR_HI); store<u32>(e, stack, LIVE_STACK);
-  store<f64>(e, size, LIVE_SIZE); store<f64>(e, time, LIVE_TIME);
+  liveTableAppend(owner, lo, hi, hash, stack, size, time);
   hook(HOOK_LIVE_INSERT);
   hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + 1);
   adjust(owner, stack, size, 1);
@@ -261,16 +241,15 @@ export function liveExportEnd(): void {
 
 /** Removes every allocation of one owner; other owners' entries and totals are not touched. */
 export function liveClearOwner(owner: u32): u32 {
-  const t = tdesc(T_LIVE);
   let removed: u32 = 0;
   // Walking down: the entry moved into a hole comes from the end, which was already visited.
-  let i = tcount(t);
+  let i = liveCount();
   while (i > 0) {
     i--;
-    if (load<u32>(tentry(t, i), LIVE_OWNER) == owner) { removeAt(i); removed++; }
+    if (load<u32>(liveEntry(i), LIVE_OWNER) == owner) { removeAt(i); removed++; }
   }
   return removed;
 }
 
 /** tracked counter minus map size: 0 when consistent. */
-export function liveMismatch(): f64 { return hgetf(LIVE_TRACKED) - <f64>tcount(tdesc(T_LIVE)); }
+export function liveMismatch(): f64 { return hgetf(LIVE_TRACKED) - <f64>liveCount(); }

@@ -1,24 +1,25 @@
 // Snapshot decoder (the format is in snapshot-format.ts). Nothing in the input is trusted:
 // validate() checks every byte first, restore() then reserves everything the snapshot can add
 // and only after that inserts, so a rejected or unfittable snapshot leaves the core untouched.
-import { T_STACKS, T_FRAMES, T_LIVE, T_OWNERS, T_AGG, IO_TMP_PTR, IO_TMP_CAP, IO_IN_PTR, IO_IN_CAP, IO_ACC_PTR,
+import { T_STACKS, T_FRAMES, T_OWNERS, T_AGG, IO_TMP_PTR, IO_TMP_CAP, IO_IN_PTR, IO_IN_CAP, IO_ACC_PTR,
          IO_ACC_CAP, IO_SORT_PTR, IO_SORT_CAP, LIVE_EXPORTING, LIVE_CONFLICTS, LIVE_TRACKED, hget, hgetf, hsetf,
          hinc } from "./layout";
 import { ERR_NO_MEMORY, ERR_SNAP_TRUNCATED, ERR_SNAP_MAGIC, ERR_SNAP_VERSION, ERR_SNAP_CHECKSUM, ERR_SNAP_TRAILING,
          ERR_SNAP_LENGTH, ERR_SNAP_COUNT, ERR_SNAP_INDEX, ERR_SNAP_VARINT, ERR_SNAP_FLAGS, ERR_SNAP_DUP_OWNER,
          ERR_SNAP_DEPTH, ERR_LIVE_EXPORTING, SECTION_HEADER, SECTION_STRING, SECTION_FRAME, SECTION_STACK,
          SECTION_OWNER, SECTION_ENTRY, setError } from "./errors";
-import { tdesc, tentry, tcount, treserve, tappendReserved } from "./table";
+import { tdesc, tcount, treserve } from "./table";
 import { stringIntern, stringReserve } from "./strings";
 import { frameIntern } from "./frames";
 import { triePush } from "./trie";
-import { liveAllocNow, liveFind, liveHash, ownerAdd, aggAdd, LIVE_OWNER, LIVE_ADDR_LO, LIVE_ADDR_HI, LIVE_STACK,
-         LIVE_SIZE, LIVE_TIME } from "./livemap";
+import { liveAllocNow, ownerAdd, aggAdd } from "./livemap";
+import { liveCount, liveEntry, liveHash, liveTableFind, liveTableAppend, liveTableReserve, LIVE_STACK, LIVE_SIZE,
+         LIVE_TIME } from "./live-table";
 import { region } from "./io";
 import { SNAP_MAGIC, SNAP_VERSION, SNAP_HEADER, SNAP_CHECKSUM, SNAP_MAX_DEPTH, SNAP_H_MAGIC, SNAP_H_VERSION,
          SNAP_H_FLAGS, SNAP_H_LENGTH, SNAP_H_TIME_BASE, SNAP_H_STRINGS, SNAP_H_FRAMES, SNAP_H_STACKS, SNAP_H_OWNERS,
          SNAP_FRAME_BYTES, SNAP_F_NAME, SNAP_F_FILE, SNAP_F_MAPPING, SNAP_F_LINE, SNAP_F_COLUMN, SNAP_NONE,
-         MIN_ENTRY_BYTES, unzigzag, checksum64 } from "./snapshot-format";
+         MIN_ENTRY_BYTES, BLOCK_ENTRIES, unzigzag, checksum64 } from "./snapshot-format";
 
 /** Reads an unsigned LEB128 of at most 10 bytes at [p, end); returns the next position or 0. */
 let varOut: u64 = 0;
@@ -106,14 +107,9 @@ function validate(src: usize, len: u32): i32 {
     const n = load<u32>(p, 4);
     p += 8;
     if (<u64>n * MIN_ENTRY_BYTES > <u64>(end - p)) return setError(ERR_SNAP_COUNT, SECTION_ENTRY, n);
-    for (let k: u32 = 0; k < n; k++) {
-      p = getVar(p, end); if (p == 0) return setError(ERR_SNAP_VARINT, i, k);
-      p = getVar(p, end); if (p == 0 || varOut > MAX_SAFE) return setError(ERR_SNAP_VARINT, i, k);
-      p = getVar(p, end); if (p == 0) return setError(ERR_SNAP_VARINT, i, k);
-      if (p + 4 > end) return setError(ERR_SNAP_LENGTH, SECTION_ENTRY, k);
-      if (load<u32>(p) >= vStacks) return setError(ERR_SNAP_INDEX, SECTION_ENTRY, k);
-      p += 4;
-    }
+    let k: u32 = 0;
+    while (n - k > BLOCK_ENTRIES) { p = checkEntries(p, end, i, k, BLOCK_ENTRIES); if (p == 0) return vError; k += BLOCK_ENTRIES; }
+    p = checkEntries(p, end, i, k, n - k); if (p == 0) return vError;
     vEntries += n;
   }
   if (p != end) return setError(ERR_SNAP_TRAILING, <u32>(end - p), bodyEnd);
@@ -125,6 +121,20 @@ function validate(src: usize, len: u32): i32 {
     }
   }
   return 0;
+}
+
+/** Checks n entries of owner i from entry k0 on; the next position, or 0 with vError set. */
+let vError: i32 = 0;
+function checkEntries(p: usize, end: usize, i: u32, k0: u32, n: u32): usize {
+  for (let k = k0; k < k0 + n; k++) {
+    p = getVar(p, end); if (p == 0) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
+    p = getVar(p, end); if (p == 0 || varOut > MAX_SAFE) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
+    p = getVar(p, end); if (p == 0) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
+    if (p + 4 > end) { vError = setError(ERR_SNAP_LENGTH, SECTION_ENTRY, k); return 0; }
+    if (load<u32>(p) >= vStacks) { vError = setError(ERR_SNAP_INDEX, SECTION_ENTRY, k); return 0; }
+    p += 4;
+  }
+  return p;
 }
 
 function sortU32(p: usize, n: u32): void {
@@ -148,68 +158,79 @@ function sortU32(p: usize, n: u32): void {
  * Owners are unique (validated); an address repeated within an owner replaces the earlier one
  * and counts as a conflict, exactly as the general path would.
  */
+// State of restoreIntoEmpty shared with its blocks (one restore call at a time).
+let rCnt: usize = 0, rBytes: usize = 0, rTouched: usize = 0, rFlag: usize = 0, rSeen: usize = 0, rStackMap: usize = 0;
+let rSeenMask: u32 = 0, rNt: u32 = 0, rOcount: i32 = 0;
+let rObytes: f64 = 0, rTracked: f64 = 0;
+let rBase: i64 = 0;
+
 function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, seen: usize, seenMask: u32): void {
   // acc was sized by restore() for every stack that can exist after interning, and the seen
   // bitset (seenMask + 1 bits) for the entries.
   const nS = tcount(tdesc(T_STACKS));
   memory.fill(seen, 0, (<usize>seenMask + 1) >>> 3);
-  const cnt = acc, bytes = (acc + (<usize>nS << 2) + 7) & ~7, touched = bytes + (<usize>nS << 3), flag = touched + (<usize>nS << 2);
-  memory.fill(cnt, 0, <usize>nS << 2);
-  memory.fill(bytes, 0, <usize>nS << 3);
-  memory.fill(flag, 0, <usize>nS);
-  const lt = tdesc(T_LIVE);
+  rCnt = acc; rBytes = (acc + (<usize>nS << 2) + 7) & ~7; rTouched = rBytes + (<usize>nS << 3); rFlag = rTouched + (<usize>nS << 2);
+  rSeen = seen; rSeenMask = seenMask; rStackMap = stackMap; rBase = base; rTracked = 0;
+  memory.fill(rCnt, 0, <usize>nS << 2);
+  memory.fill(rBytes, 0, <usize>nS << 3);
+  memory.fill(rFlag, 0, <usize>nS);
   let p = vOwnerPos;
-  let tracked: f64 = 0;
   for (let i: u32 = 0; i < vOwners; i++) {
     const owner = load<u32>(p), n = load<u32>(p, 4);
     p += 8;
-    let nt: u32 = 0, ocount: i32 = 0;
-    let obytes: f64 = 0;
-    for (let k: u32 = 0; k < n; k++) {
-      p = getVar(p, end); const addr = varOut;
-      p = getVar(p, end); const size = <f64>varOut;
-      p = getVar(p, end); const time = <f64>(unzigzag(varOut) + base);
-      const h = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
-      p += 4;
-      const lo = <u32>addr, hi = <u32>(addr >>> 32);
-      const hash = liveHash(owner, lo, hi);
-      // The map started empty, so an address can only repeat within this snapshot (a crafted
-      // one: the encoder writes a map). A bit per hash says "maybe seen"; only then look up.
-      const bit = <usize>(hash & seenMask);
-      const word = seen + ((bit >>> 5) << 2);
-      const w = load<u32>(word);
-      let old: i32 = -1;
-      if ((w & (1 << <u32>(bit & 31))) != 0) old = liveFind(owner, lo, hi);
-      else store<u32>(word, w | (1 << <u32>(bit & 31)));
-      let e: usize;
-      if (old >= 0) {
-        hinc(LIVE_CONFLICTS);
-        e = tentry(lt, <u32>old);
-        const oh = load<u32>(e, LIVE_STACK) - 1, osize = load<f64>(e, LIVE_SIZE);
-        store<u32>(cnt + (<usize>oh << 2), load<u32>(cnt + (<usize>oh << 2)) - 1);
-        store<f64>(bytes + (<usize>oh << 3), load<f64>(bytes + (<usize>oh << 3)) - osize);
-        ocount--; obytes -= osize;
-      } else {
-        e = tentry(lt, tappendReserved(lt, hash));
-        store<u32>(e, owner, LIVE_OWNER); store<u32>(e, lo, LIVE_ADDR_LO); store<u32>(e, hi, LIVE_ADDR_HI);
-        tracked += 1;
-      }
-      store<u32>(e, h, LIVE_STACK); store<f64>(e, size, LIVE_SIZE); store<f64>(e, time, LIVE_TIME);
-      const s = h - 1;
-      if (load<u8>(flag + s) == 0) { store<u8>(flag + s, 1); store<u32>(touched + (<usize>nt << 2), s); nt++; }
-      store<u32>(cnt + (<usize>s << 2), load<u32>(cnt + (<usize>s << 2)) + 1);
-      store<f64>(bytes + (<usize>s << 3), load<f64>(bytes + (<usize>s << 3)) + size);
-      ocount++; obytes += size;
-    }
-    if (ocount > 0) ownerAdd(owner, ocount, obytes);
-    for (let j: u32 = 0; j < nt; j++) {
-      const s = load<u32>(touched + (<usize>j << 2));
-      const c = load<u32>(cnt + (<usize>s << 2));
-      if (c > 0) aggAdd(owner, s + 1, <i32>c, load<f64>(bytes + (<usize>s << 3)));
-      store<u32>(cnt + (<usize>s << 2), 0); store<f64>(bytes + (<usize>s << 3), 0); store<u8>(flag + s, 0);
+    rNt = 0; rOcount = 0; rObytes = 0;
+    let k: u32 = 0;
+    while (n - k > BLOCK_ENTRIES) { p = restoreEntries(p, end, owner, BLOCK_ENTRIES); k += BLOCK_ENTRIES; }
+    p = restoreEntries(p, end, owner, n - k);
+    if (rOcount > 0) ownerAdd(owner, rOcount, rObytes);
+    for (let j: u32 = 0; j < rNt; j++) {
+      const s = load<u32>(rTouched + (<usize>j << 2));
+      const c = load<u32>(rCnt + (<usize>s << 2));
+      if (c > 0) aggAdd(owner, s + 1, <i32>c, load<f64>(rBytes + (<usize>s << 3)));
+      store<u32>(rCnt + (<usize>s << 2), 0); store<f64>(rBytes + (<usize>s << 3), 0); store<u8>(rFlag + s, 0);
     }
   }
-  hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + tracked);
+  hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + rTracked);
+}
+
+/** n entries of one owner into the (reserved) live table; the next position. */
+function restoreEntries(p: usize, end: usize, owner: u32, n: u32): usize {
+  const cnt = rCnt, bytes = rBytes, seen = rSeen, seenMask = rSeenMask, stackMap = rStackMap;
+  for (let k: u32 = 0; k < n; k++) {
+    p = getVar(p, end); const addr = varOut;
+    p = getVar(p, end); const size = <f64>varOut;
+    p = getVar(p, end); const time = <f64>(unzigzag(varOut) + rBase);
+    const h = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
+    p += 4;
+    const lo = <u32>addr, hi = <u32>(addr >>> 32);
+    const hash = liveHash(owner, lo, hi);
+    // The map started empty, so an address can only repeat within this snapshot (a crafted
+    // one: the encoder writes a map). A bit per hash says "maybe seen"; only then look up.
+    const bit = <usize>(hash & seenMask);
+    const word = seen + ((bit >>> 5) << 2);
+    const w = load<u32>(word);
+    let old: i32 = -1;
+    if ((w & (1 << <u32>(bit & 31))) != 0) old = liveTableFind(owner, lo, hi, hash);
+    else store<u32>(word, w | (1 << <u32>(bit & 31)));
+    if (old >= 0) {
+      hinc(LIVE_CONFLICTS);
+      const e = liveEntry(<u32>old);
+      const oh = load<u32>(e, LIVE_STACK) - 1, osize = load<f64>(e, LIVE_SIZE);
+      store<u32>(cnt + (<usize>oh << 2), load<u32>(cnt + (<usize>oh << 2)) - 1);
+      store<f64>(bytes + (<usize>oh << 3), load<f64>(bytes + (<usize>oh << 3)) - osize);
+      rOcount--; rObytes -= osize;
+      store<u32>(e, h, LIVE_STACK); store<f64>(e, size, LIVE_SIZE); store<f64>(e, time, LIVE_TIME);
+    } else {
+      liveTableAppend(owner, lo, hi, hash, h, size, time);
+      rTracked += 1;
+    }
+    const s = h - 1;
+    if (load<u8>(rFlag + s) == 0) { store<u8>(rFlag + s, 1); store<u32>(rTouched + (<usize>rNt << 2), s); rNt++; }
+    store<u32>(cnt + (<usize>s << 2), load<u32>(cnt + (<usize>s << 2)) + 1);
+    store<f64>(bytes + (<usize>s << 3), load<f64>(bytes + (<usize>s << 3)) + size);
+    rOcount++; rObytes += size;
+  }
+  return p;
 }
 
 /** Room for everything a restore can add to the live map: an entry per snapshot entry, an
@@ -217,7 +238,7 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, se
 function reserveLive(): bool {
   const pairs = <u64>vOwners * <u64>vStacks;
   const aggs = pairs < <u64>vEntries ? <u32>pairs : vEntries;
-  return treserve(tdesc(T_LIVE), vEntries) && treserve(tdesc(T_OWNERS), vOwners) && treserve(tdesc(T_AGG), aggs);
+  return liveTableReserve(vEntries) && treserve(tdesc(T_OWNERS), vOwners) && treserve(tdesc(T_AGG), aggs);
 }
 
 /** Region the host writes a snapshot of `len` bytes into before calling restore. */
@@ -235,7 +256,7 @@ export function restore(len: u32): i32 {
   // Reserve everything first: after this point no insert can fail, so no partial restore.
   const maps = region(IO_TMP_PTR, IO_TMP_CAP, (vStrings + vFrames + vStacks) << 2);
   const accStacks = tcount(tdesc(T_STACKS)) + vDepthSum;
-  const intoEmpty = tcount(tdesc(T_LIVE)) == 0;
+  const intoEmpty = liveCount() == 0;
   const acc = intoEmpty ? region(IO_ACC_PTR, IO_ACC_CAP, accStacks * 17 + 16) : 1;
   let seenBits: u32 = 4096 * 8;
   while (seenBits < vEntries * 16 && seenBits < 0x80000000) seenBits <<= 1;

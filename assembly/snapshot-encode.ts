@@ -1,14 +1,15 @@
 // Snapshot encoder and its budget (the format is in snapshot-format.ts). plan() decides what
 // fits under the byte budget with an exact size model and fills per-call temporaries; encode()
 // then writes exactly that many bytes. The live map is only read, never changed.
-import { T_STACKS, T_FRAMES, T_LIVE, T_OWNERS, T_AGG, IO_TMP_PTR, IO_TMP_CAP, IO_OUT_PTR, IO_OUT_CAP,
+import { T_STACKS, T_FRAMES, T_OWNERS, T_AGG, IO_TMP_PTR, IO_TMP_CAP, IO_OUT_PTR, IO_OUT_CAP,
          SNAP_CLEARED, SNAP_DROPPED_OWNERS, SNAP_DROPPED_STACKS, hget, hset, hsetf } from "./layout";
 import { ERR_NO_MEMORY, ERR_SNAP_BUDGET, setError } from "./errors";
 import { tdesc, tentry, tcount } from "./table";
 import { stringCount, stringPtr, stringLen } from "./strings";
 import { frameCount, FRAME_NAME, FRAME_FILE, FRAME_MAPPING, FRAME_LINE, FRAME_COLUMN } from "./frames";
 import { TRIE_PARENT, TRIE_ITEM_A, TRIE_DEPTH } from "./trie";
-import { ownerFind, LIVE_OWNER, LIVE_ADDR_LO, LIVE_ADDR_HI, LIVE_STACK, LIVE_SIZE, LIVE_TIME, OWNER_ID, OWNER_COUNT,
+import { LIVE_OWNER, LIVE_ADDR_LO, LIVE_ADDR_HI, LIVE_STACK, LIVE_SIZE, LIVE_TIME, liveCount, liveEntry } from "./live-table";
+import { ownerFind, OWNER_ID, OWNER_COUNT,
          OWNER_BYTES, AGG_STACK, AGG_COUNT, AGG_BYTES } from "./livemap";
 import { region } from "./io";
 import { sortByKey } from "./sort";
@@ -151,13 +152,12 @@ export function plan(budget: u32): i64 {
     store<u32>(u32at(tOwnerKeep, o), 1);
     store<u32>(u32at(tOwnerOrder, o), o);
   }
-  const lt = tdesc(T_LIVE);
-  const nL = tcount(lt);
-  const base: i64 = nL == 0 ? 0 : <i64>load<f64>(tentry(lt, 0), LIVE_TIME);
+  const nL = liveCount();
+  const base: i64 = nL == 0 ? 0 : <i64>load<f64>(liveEntry(0), LIVE_TIME);
   // Owner ids use all 32 bits, so no id can stand for "none yet": the first entry always looks up.
   let lastOwner: u32 = 0, lastIdx: u32 = 0;
   for (let i: u32 = 0; i < nL; i++) {
-    const e = tentry(lt, i);
+    const e = liveEntry(i);
     const owner = load<u32>(e, LIVE_OWNER);
     if (i == 0 || owner != lastOwner) { lastOwner = owner; lastIdx = <u32>ownerFind(owner); }
     store<f64>(f64at(tOwnerEntryBytes, lastIdx), load<f64>(f64at(tOwnerEntryBytes, lastIdx)) + <f64>entryBytes(e, base));
@@ -279,11 +279,10 @@ export function encode(budget: u32): i64 {
     p += 8 + <usize>load<f64>(f64at(tOwnerEntryBytes, o));
     no++;
   }
-  const lt = tdesc(T_LIVE);
-  const nL = tcount(lt);
+  const nL = liveCount();
   let lastOwner: u32 = 0, lastIdx: u32 = 0;
   for (let i: u32 = 0; i < nL; i++) {
-    const e = tentry(lt, i);
+    const e = liveEntry(i);
     const owner = load<u32>(e, LIVE_OWNER);
     if (i == 0 || owner != lastOwner) { lastOwner = owner; lastIdx = <u32>ownerFind(owner); }
     if (load<u32>(u32at(tOwnerKeep, lastIdx)) == 0) continue;

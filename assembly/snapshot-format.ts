@@ -59,16 +59,32 @@ export function putVar(p: usize, v: u64): usize {
   return p + 1;
 }
 
+// Long loops run in blocks, each block one call of a function of its own: V8 starts wasm in its
+// baseline tier and switches a function to optimized code only at its next call, so a single
+// call over 15 MiB (the first restore in a fresh process) would run entirely unoptimized.
+// A function that is called from two places is not inlined by the optimizer.
+export const BLOCK_ENTRIES: u32 = 8192;
+const BLOCK_WORDS: u32 = 32768;
+
+function mixWords(h: u64, p: usize, n: u32): u64 {
+  const end = p + (<usize>n << 3);
+  while (p < end) {
+    h = (h ^ load<u64>(p)) * 0xff51afd7ed558ccd;
+    h ^= h >>> 29;
+    p += 8;
+  }
+  return h;
+}
+
 /** 64-bit checksum: 8-byte little-endian words (the tail zero-padded), each folded in with a
  *  multiply and shift, then a final avalanche. Cheap enough for tens of MiB per snapshot. */
 export function checksum64(ptr: usize, len: u32): u64 {
   let h: u64 = 0x9e3779b97f4a7c15 ^ <u64>len;
-  let i: u32 = 0;
-  while (i + 8 <= len) {
-    h = (h ^ load<u64>(ptr + i)) * 0xff51afd7ed558ccd;
-    h ^= h >>> 29;
-    i += 8;
-  }
+  const words = len >>> 3;
+  let done: u32 = 0;
+  while (words - done > BLOCK_WORDS) { h = mixWords(h, ptr + (<usize>done << 3), BLOCK_WORDS); done += BLOCK_WORDS; }
+  h = mixWords(h, ptr + (<usize>done << 3), words - done);
+  let i: u32 = words << 3;
   if (i < len) {
     let w: u64 = 0;
     let s: u64 = 0;

@@ -36,10 +36,10 @@ export class JsFrameCache {
 /** Per-period aggregation: Map from a numeric (stack, labels) key to a values array. */
 export class JsSamples {
   readonly cells = new Map<number, number[]>();
-  add(stack: number, labels: number, v0: number, v1: number): void {
+  add(stack: number, labels: number, v0: number, v1: number, v2: number): void {
     const key = stack * 65536 + labels;
     const c = this.cells.get(key);
-    if (c) { c[0] += v0; c[1] += v1; } else this.cells.set(key, [v0, v1]);
+    if (c) { c[0] += v0; c[1] += v1; c[2] += v2; } else this.cells.set(key, [v0, v1, v2]);
   }
 }
 

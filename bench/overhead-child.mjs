@@ -1,5 +1,5 @@
 // One measured process of bench/overhead.ts. argv[2] is a JSON config:
-//   { mode: 'cpu' | 'http' | 'rotation', variant: 'none' | 'wasmprof' | 'wasmprof-inspector' | 'wasmprof-labels' | 'datadog',
+//   { mode: 'cpu' | 'http' | 'rotation' | 'flood', variant: 'none' | 'wasmprof' | 'wasmprof-inspector' | 'wasmprof-labels' | 'datadog',
 //     intervalMicros, iterations?, rotations?, periodMs? }
 // It prints one JSON line with its measurements on stdout (http: first a line {"port": n}).
 import { createServer } from 'node:http';
@@ -91,7 +91,30 @@ async function cpuMode() {
   await profiler.stop();
   // cpuMs: CPU time of the whole process (the profiler's own threads included) — less sensitive
   // than wall time to other processes competing for the machine.
-  console.log(JSON.stringify({ ms, cpuMs: (c1.user + c1.system) / 1000, h, source: profiler.source }));
+  console.log(JSON.stringify({ ms, cpuMs: (c1.user + c1.system) / 1000, h, source: profiler.source, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+}
+
+// A flood of functions that each run once (code generated at run time, template engines, eval):
+// the profilers' code maps and frame tables under churn. RSS every 250 ms.
+async function floodMode() {
+  const profiler = await startProfiler(config.variant, config.intervalMicros);
+  const rss = [];
+  const t0 = performance.now();
+  let n = 0, acc = 0;
+  let nextSample = 0;
+  while (performance.now() - t0 < config.durationMs) {
+    for (let k = 0; k < 200; k++, n++) {
+      const f = new Function('x', `return function flood_${n}(y) { return y * ${n % 997} + x; }`)(n);
+      acc += f(k);
+    }
+    if (performance.now() - t0 >= nextSample) {
+      rss.push(process.memoryUsage().rss / 1048576);
+      nextSample += 250;
+      await new Promise((ok) => setImmediate(ok)); // let rotations and GC run
+    }
+  }
+  await profiler.stop();
+  console.log(JSON.stringify({ functions: n, acc, rss, source: profiler.source }));
 }
 
 async function httpMode() {
@@ -158,5 +181,5 @@ async function rotationMode() {
   console.log(JSON.stringify({ rotations, baseline, source: profiler.source }));
 }
 
-const modes = { cpu: cpuMode, http: httpMode, rotation: rotationMode };
+const modes = { cpu: cpuMode, http: httpMode, rotation: rotationMode, flood: floodMode };
 await modes[config.mode]();

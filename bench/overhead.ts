@@ -85,6 +85,7 @@ async function cpuBench(intervalMicros: number, iterations: number): Promise<voi
       const line = r.lines[0] as { ms: number; cpuMs: number; source?: string };
       got[v] = line;
       times[v].push(line.ms);
+      (rssOf[v] ??= []).push((line as { maxRssMiB?: number }).maxRssMiB ?? 0);
       if (v === 'wasmprof' && line.source) source = line.source;
     }
     for (const v of ['wasmprof', 'datadog']) {
@@ -94,7 +95,74 @@ async function cpuBench(intervalMicros: number, iterations: number): Promise<voi
   }
   const w = median(ratios.wasmprof), d = median(ratios.datadog);
   const wc = median(cpuRatios.wasmprof), dc = median(cpuRatios.datadog);
-  console.log(`cpu-bound @ ${intervalMicros / 1000} ms: wall time none ${median(times.none).toFixed(0)} ms | wasmprof(${source}) ${pct(w)} | @datadog/pprof ${pct(d)} || process CPU time: wasmprof ${pct(wc)} | @datadog/pprof ${pct(dc)} | wasmprof/datadog ${(wc / dc).toFixed(3)}`);
+  for (const v of variants) rssOf[v] = rssOf[v] ?? [];
+  console.log(`cpu-bound @ ${intervalMicros / 1000} ms: wall time none ${median(times.none).toFixed(0)} ms | wasmprof(${source}) ${pct(w)} | @datadog/pprof ${pct(d)} || process CPU time: wasmprof ${pct(wc)} | @datadog/pprof ${pct(dc)} | wasmprof/datadog ${(wc / dc).toFixed(3)} [target: wasmprof ≤ +1% at 10 ms and ≤ datadog] || max RSS none ${median(rssOf.none).toFixed(0)} MiB, wasmprof ${median(rssOf.wasmprof).toFixed(0)}, datadog ${median(rssOf.datadog).toFixed(0)} [target: ≤ datadog + 16]`);
+}
+
+const rssOf: Record<string, number[]> = {};
+
+// ------------------------------------------------------------------------------------- start-up
+
+/** CPU ms of a command and its children (bash's `times`), output discarded. */
+function cpuMsOf(command: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', '"$@" >/dev/null 2>&1; times', '_', ...command], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; });
+    child.on('close', () => {
+      // Second line: user and system time of the children, e.g. "0m0.060s 0m0.012s".
+      const line = out.trim().split('\n')[1] ?? '';
+      const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+      if (secs.length !== 2) reject(new Error(`bench: cannot read times output: ${out}`));
+      else resolve((secs[0] + secs[1]) * 1000);
+    });
+  });
+}
+
+/** Added CPU per process: an empty program, bare and under each preload. */
+async function startupBench(): Promise<void> {
+  const empty = fileURLToPath(new URL('./fixtures/empty.cjs', import.meta.url));
+  const out = `${process.env.TMPDIR ?? '/tmp'}/wasmprof-bench-startup-${process.pid}`;
+  const env = { WASMPROF_OUTPUT_DIR: out };
+  const node = process.execPath;
+  const variants: Record<string, string[]> = {
+    none: [node, empty],
+    'wasmprof --require': [node, '--require', `${ROOT}register.cjs`, empty],
+    'wasmprof --import': [node, '--import', `${ROOT}dist/sdk/register.js`, empty],
+    'wasmprof record': [node, `${ROOT}bin/wasmprof.js`, 'record', '--no-flamegraph', '-o', out, '--', node, empty],
+    'record, no profiler': [node, `${ROOT}bin/wasmprof.js`, '--help'],
+    '@datadog/pprof -r': [node, '--require', fileURLToPath(new URL('./fixtures/datadog-preload.cjs', import.meta.url)), empty],
+  };
+  const names = Object.keys(variants);
+  const ms: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const rounds = QUICK ? 5 : 11;
+  for (let round = 0; round < rounds; round++) {
+    for (const name of rotate(names, round)) ms[name].push(await cpuMsOf(variants[name], env));
+  }
+  const base = median(ms.none);
+  const added = (n: string) => median(ms[n]) - base;
+  const spread = (n: string) => { const s = [...ms[n]].sort((a, b) => a - b); return `${(s[Math.floor(s.length / 4)] - base).toFixed(0)}…${(s[Math.floor(s.length * 3 / 4)] - base).toFixed(0)}`; };
+  const dd = added('@datadog/pprof -r');
+  console.log(`start-up + exit, empty program (CPU ms of the process tree, median of ${rounds}, added to bare node's ${base.toFixed(0)} ms; interquartile range):`);
+  for (const n of names.slice(1)) console.log(`  ${n.padEnd(22)} +${added(n).toFixed(0)} ms (${spread(n)})${n.startsWith('wasmprof') ? ` | vs @datadog/pprof ${added(n) - dd >= 0 ? '+' : ''}${(added(n) - dd).toFixed(0)} ms [target ≤ +10]` : ''}`);
+}
+
+// ------------------------------------------------------------------------------------- memory
+
+/** RSS under a flood of unique functions, each profiler in its own process. */
+async function floodBench(intervalMicros: number, durationMs: number): Promise<void> {
+  const variants: Variant[] = ['none', 'wasmprof', 'datadog'];
+  const rows: string[] = [];
+  const peaks: Record<string, number> = {};
+  for (const v of variants) {
+    const r = await runChild({ mode: 'flood', variant: v, intervalMicros, durationMs });
+    const line = r.lines[0] as { functions: number; rss: number[]; source?: string };
+    const rss = line.rss;
+    const half = rss[Math.floor(rss.length / 2)], last = rss[rss.length - 1];
+    peaks[v] = Math.max(...rss);
+    rows.push(`  ${(v === 'wasmprof' ? `wasmprof(${line.source})` : v).padEnd(20)} peak RSS ${peaks[v].toFixed(0)} MiB, growth over the second half ${(last - half >= 0 ? '+' : '')}${(last - half).toFixed(1)} MiB (${line.functions} functions)`);
+  }
+  console.log(`memory, unique-function flood @ ${intervalMicros / 1000} ms for ${durationMs / 1000} s:\n${rows.join('\n')}\n  wasmprof − datadog: ${(peaks.wasmprof - peaks.datadog).toFixed(0)} MiB [target ≤ +16, flat]`);
 }
 
 async function calibrate(): Promise<number> {
@@ -191,12 +259,14 @@ if (!existsSync(`${ROOT}dist/sdk/index.js`)) {
   process.exit(2);
 }
 console.log(`wasmprof overhead bench — node ${process.version}, ${ROUNDS} rounds (cpu), ${HTTP_ROUNDS} rounds × ${HTTP_SECONDS} s (http), concurrency ${CONCURRENCY}`);
-const only = process.env.BENCH_ONLY; // cpu | http | rotation
+const only = process.env.BENCH_ONLY; // startup | cpu | memory | http | rotation
+if (!only || only === 'startup') await startupBench();
 if (!only || only === 'cpu') {
   const iterations = await calibrate();
   console.log(`cpu workload: ${iterations} units per run (~${QUICK ? 1 : 1.5} s without a profiler)`);
   for (const interval of [10_000, 1000]) await cpuBench(interval, iterations);
 }
+if (!only || only === 'memory') await floodBench(10_000, QUICK ? 8000 : 20_000);
 if (!only || only === 'http') for (const interval of [10_000, 1000]) await httpBench(interval);
 if (!only || only === 'rotation') {
   await rotationBench(10_000, 1000, QUICK ? 4 : 8);

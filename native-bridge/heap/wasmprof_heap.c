@@ -68,6 +68,14 @@
 #define DEFAULT_SLOTS 16384u
 
 enum { EV_ALLOC = 1, EV_FREE = 2, EV_REALLOC = 3, EV_MMAP_ANON = 4, EV_MUNMAP = 6, EV_MREMAP = 7, EV_SHMAT = 8, EV_SHMDT = 9 };
+/* Not an allocator event: "this process is exiting" (old = why, size = exit code). What the
+ * process frees after it (atexit handlers, C++ static destructors, a runtime's teardown) is not
+ * part of what it held at exit. */
+enum { EV_EXIT = 32 };
+enum { EXIT_CALLED = 1, EXIT_MAIN_RETURNED = 2, EXIT_RUNTIME = 3 };
+/* Flag in the size field of a free event: the block was the last one this thread sampled and the
+ * thread allocated nothing since (heaptrack's "temporary allocation"). */
+#define FREE_TEMPORARY 1u
 
 struct ring_header {
   uint64_t magic;           /* 0: written last, after the rest of the header */
@@ -198,6 +206,9 @@ static TLS int t_guard;
 static TLS unsigned t_gen;
 static TLS int64_t t_countdown;
 static TLS uint64_t t_rng;
+static TLS uintptr_t t_last_addr;  /* the last block this thread sampled ... */
+static TLS int64_t t_last_countdown; /* ... and its countdown right after: unchanged = no allocation since */
+static _Atomic int g_exit_marked;
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -461,11 +472,17 @@ static inline void after_alloc(uint32_t kind, void *p, size_t size, void *caller
   ENTER();
   emit(kind, (uintptr_t)p, 0, size, 1, caller);
   LEAVE();
+  t_last_addr = (uintptr_t)p;
+  t_last_countdown = t_countdown;
 }
 static inline int before_free(uint32_t kind, void *p, void *caller) {
   if (!set_remove((uintptr_t)p)) return 0;
+  /* Costs nothing for unsampled frees: only a free of a sampled block gets here. Every allocation
+   * on this thread moves t_countdown, so an unchanged countdown means none happened since. */
+  int temporary = t_last_addr == (uintptr_t)p && t_last_countdown == t_countdown && t_gen == atomic_load_explicit(&g_generation, memory_order_relaxed);
+  if (temporary) t_last_addr = 0;
   ENTER();
-  emit(kind, (uintptr_t)p, 0, 0, 0, caller);
+  emit(kind, (uintptr_t)p, 0, temporary ? FREE_TEMPORARY : 0, 0, caller);
   LEAVE();
   return 1;
 }
@@ -611,6 +628,80 @@ EXPORT int shmdt(const void *addr) {
   return real_shmdt(addr);
 }
 
+/* ---- exit: mark the moment a process starts to exit ---- */
+/* Written only into a ring that exists (a process that never sampled has nothing to report),
+ * once per process image. */
+static void mark_exit(uint32_t why, int code) {
+  if (!g_enabled || !ready()) return;
+  struct ring_header *r = atomic_load_explicit(&g_ring, memory_order_acquire);
+  int expected = 0;
+  if (!r || !atomic_compare_exchange_strong(&g_exit_marked, &expected, 1)) return;
+  t_guard++;
+  uint64_t pos;
+  struct slot *sl = ring_claim(r, &pos);
+  if (!sl) atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+  else {
+    sl->kind = EV_EXIT; sl->depth = 0; sl->addr = 0; sl->old = why; sl->size = (uint64_t)(uint32_t)code; sl->time_ns = now_ns();
+    ring_publish(r, sl, pos);
+  }
+  t_guard--;
+}
+
+typedef void (*exit_fn)(int) __attribute__((noreturn));
+EXPORT __attribute__((noreturn)) void exit(int code) {
+  mark_exit(EXIT_CALLED, code);
+  static exit_fn real_exit;
+  if (!real_exit) real_exit = (exit_fn)dlsym(RTLD_NEXT, "exit");
+  if (real_exit) real_exit(code);
+  _exit(code);
+}
+
+/* main's return goes to exit() inside libc, which no preload can interpose: wrap main instead. */
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_main_fn)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
+static main_fn g_real_main;
+static int main_wrapper(int argc, char **argv, char **envp) {
+  int code = g_real_main(argc, argv, envp);
+  mark_exit(EXIT_MAIN_RETURNED, code);
+  return code;
+}
+EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void), void (*rtld_fini)(void), void *stack_end) {
+  start_main_fn real = (start_main_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+  g_real_main = main;
+  return real(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+/* A runtime whose teardown frees what the program held (Node disposes its heap, and with it
+ * every Buffer, after its 'exit' event) says "exiting now" by calling access() on
+ * "$WASMPROF_NATIVE_HEAP_DIR/.exit-<code>" (sdk/native-heap/exit-mark.cjs does it for Node).
+ * A control channel without an addon; access() is rare, and only paths under the ring
+ * directory are looked at. */
+static int exit_mark_path(const char *path) {
+  if (!g_enabled || !path) return 0;
+  size_t dl = strlen(g_dir);
+  if (strncmp(path, g_dir, dl) != 0 || strncmp(path + dl, "/.exit-", 7) != 0) return 0;
+  const char *d = path + dl + 7;
+  int code = 0;
+  if (!*d) return 0;
+  for (; *d; d++) { if (*d < '0' || *d > '9') return 0; code = code * 10 + (*d - '0'); if (code > 255) return 0; }
+  mark_exit(EXIT_RUNTIME, code);
+  return 1;
+}
+typedef int (*access_fn)(const char *, int);
+typedef int (*faccessat_fn)(int, const char *, int, int);
+EXPORT int access(const char *path, int mode) {
+  static access_fn real_access;
+  exit_mark_path(path);
+  if (!real_access) real_access = (access_fn)dlsym(RTLD_NEXT, "access");
+  return real_access ? real_access(path, mode) : (int)syscall(SYS_access, path, mode);
+}
+EXPORT int faccessat(int dirfd, const char *path, int mode, int flags) {
+  static faccessat_fn real_faccessat;
+  exit_mark_path(path);
+  if (!real_faccessat) real_faccessat = (faccessat_fn)dlsym(RTLD_NEXT, "faccessat");
+  return real_faccessat ? real_faccessat(dirfd, path, mode, flags) : (int)syscall(SYS_faccessat, dirfd, path, mode);
+}
+
 /* ---- fork: the child handler stores atomics, nothing else ---- */
 static void atfork_child(void) {
   atomic_store(&g_ring, NULL);
@@ -618,6 +709,7 @@ static void atfork_child(void) {
   atomic_store(&g_set, NULL);
   atomic_store(&g_set_state, 0);
   atomic_store(&g_no_ring_drops, 0);
+  atomic_store(&g_exit_marked, 0);
   atomic_fetch_add(&g_generation, 1);
 }
 

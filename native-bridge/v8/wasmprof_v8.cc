@@ -24,12 +24,15 @@
 #include <v8-profiler.h>
 #include <v8.h>
 
+#include "sample-labels.h"
+
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -223,6 +226,7 @@ class FlatIndex {
 
 struct Addon {
   Isolate* isolate = nullptr;
+  SampleLabels* labels = nullptr;  // sample-time labels (sample-labels.cc)
 
   // CPU profiler
   CpuProfiler* profiler = nullptr;
@@ -286,6 +290,8 @@ static void Teardown(void* arg) {
     addon->isolate->GetHeapProfiler()->StopSamplingHeapProfiler();
     addon->heap_running = false;
   }
+  SampleLabelsDelete(addon->labels);
+  addon->labels = nullptr;
   {
     std::lock_guard<std::mutex> lock(registry_mutex);
     registry.erase(addon->isolate);
@@ -452,6 +458,7 @@ static void CpuStart(const FunctionCallbackInfo<Value>& info) {
   a->current = id;
   a->cpu_running = true;
   a->have_last_sample = false;
+  SampleLabelsAfterCpuStart(a->labels);
   a->last_cpu_us = ThreadCpuMicros();
 }
 
@@ -544,7 +551,23 @@ static void ThreadCpu(const FunctionCallbackInfo<Value>& info) {
 
 // -------------------------------------------------------------------- sampling heap profiler
 
-// heapStart(intervalBytes, stackDepth)
+// Whether this V8 says, per sample, if the sampled object is still live (AllocationProfile::
+// Sample::is_live, V8 14 / Node 26). Detected from the header rather than a version number.
+template <typename S, typename = void>
+struct HasIsLive : std::false_type {};
+template <typename S>
+struct HasIsLive<S, std::void_t<decltype(std::declval<S>().is_live)>> : std::true_type {};
+static constexpr bool kHeapLiveness = HasIsLive<v8::AllocationProfile::Sample>::value;
+
+template <typename S>
+static int32_t LiveOf(const S& s) {
+  if constexpr (HasIsLive<S>::value) return s.is_live ? 1 : 0;
+  else return -1;
+}
+
+// heapStart(intervalBytes, stackDepth, keepCollected = false). keepCollected keeps the samples
+// of objects the GC has collected (both GCs' flags), so that allocations can be counted; they
+// stay in V8's profiler until it is stopped, which is the caller's to bound.
 static void HeapStart(const FunctionCallbackInfo<Value>& info) {
   Addon* a = AddonOf(info);
   Isolate* isolate = a->isolate;
@@ -552,12 +575,19 @@ static void HeapStart(const FunctionCallbackInfo<Value>& info) {
   if (info.Length() < 2 || !info[0]->IsNumber() || !info[1]->IsNumber()) {
     return Throw(isolate, "heapStart(intervalBytes, stackDepth): two numbers are required");
   }
+  if (info.Length() >= 3 && !info[2]->IsUndefined() && !info[2]->IsBoolean()) {
+    return Throw(isolate, "heapStart: keepCollected must be a boolean");
+  }
   double interval = info[0].As<Number>()->Value();
   double depth = info[1].As<Number>()->Value();
+  bool keep = info.Length() >= 3 && info[2]->IsTrue();
   if (!(interval >= 1 && interval <= 1e12)) return Throw(isolate, "heapStart: intervalBytes must be >= 1");
   if (!(depth >= 1 && depth <= 1024)) return Throw(isolate, "heapStart: stackDepth must be between 1 and 1024");
-  bool ok = isolate->GetHeapProfiler()->StartSamplingHeapProfiler(static_cast<uint64_t>(interval),
-                                                                   static_cast<int>(depth));
+  int flags = keep ? (v8::HeapProfiler::kSamplingIncludeObjectsCollectedByMajorGC |
+                      v8::HeapProfiler::kSamplingIncludeObjectsCollectedByMinorGC)
+                   : v8::HeapProfiler::kSamplingNoFlags;
+  bool ok = isolate->GetHeapProfiler()->StartSamplingHeapProfiler(
+      static_cast<uint64_t>(interval), static_cast<int>(depth), static_cast<v8::HeapProfiler::SamplingFlags>(flags));
   if (!ok) {
     return Throw(isolate,
                  "V8's sampling heap profiler is already running on this isolate (started by someone else, "
@@ -606,12 +636,18 @@ static void HeapProfile(const FunctionCallbackInfo<Value>& info) {
     index++;
   }
   std::vector<double> samples;  // size (size * count), node id, ordinal
+  std::vector<double> sample_counts;  // V8's scaled count of each sample
+  std::vector<int32_t> sample_live;   // 1 live, 0 collected (only where V8 says: kHeapLiveness)
   const auto& raw = profile->GetSamples();
   samples.reserve(raw.size() * 3);
+  sample_counts.reserve(raw.size());
+  if (kHeapLiveness) sample_live.reserve(raw.size());
   for (const auto& s : raw) {
     samples.push_back(static_cast<double>(s.size) * s.count);
     samples.push_back(s.node_id);
     samples.push_back(static_cast<double>(s.sample_id));
+    sample_counts.push_back(s.count);
+    if (kHeapLiveness) sample_live.push_back(LiveOf(s));
   }
 
   Local<Object> out = Object::New(isolate);
@@ -621,6 +657,8 @@ static void HeapProfile(const FunctionCallbackInfo<Value>& info) {
   Set(isolate, ctx, out, "names", Array::New(isolate, names.data(), names.size()));
   Set(isolate, ctx, out, "urls", Array::New(isolate, urls.data(), urls.size()));
   Set(isolate, ctx, out, "samples", Float64ArrayOf(isolate, samples));
+  Set(isolate, ctx, out, "sampleCounts", Float64ArrayOf(isolate, sample_counts));
+  if (kHeapLiveness) Set(isolate, ctx, out, "sampleLive", Int32ArrayOf(isolate, sample_live));
   delete profile;
   info.GetReturnValue().Set(out);
 }
@@ -664,6 +702,7 @@ NODE_MODULE_INIT() {
     } else {
       addon = new Addon();
       addon->isolate = isolate;
+      addon->labels = SampleLabelsNew(isolate);
       registry.emplace(isolate, addon);
       node::AddEnvironmentCleanupHook(isolate, Teardown, addon);
     }
@@ -679,5 +718,7 @@ NODE_MODULE_INIT() {
   Export(isolate, context, exports, addon, "heapProfile", HeapProfile);
   Export(isolate, context, exports, addon, "heapStop", HeapStop);
   Export(isolate, context, exports, addon, "heapRunning", HeapRunning);
+  SampleLabelsExport(isolate, context, exports, addon->labels);
+  (void)exports->Set(context, Str(isolate, "heapLiveness"), v8::Boolean::New(isolate, kHeapLiveness)).FromMaybe(false);
   (void)exports->Set(context, Str(isolate, "abiVersion"), v8::Integer::New(isolate, 1)).FromMaybe(false);
 }

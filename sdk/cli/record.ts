@@ -1,6 +1,7 @@
 // `wasmprof record [-o DIR] [--profiles wall,heap] [--interval 10ms] [--period 60s] -- <command> [args]`
 //
-// Runs a Node program with the profiler preloaded (NODE_OPTIONS gets `--import <dist/sdk/register.js>`,
+// Runs a Node program with the profiler preloaded (NODE_OPTIONS gets `--require <register.cjs>`: a
+// CommonJS preload leaves the program's main module to the loader it uses without wasmprof,
 // configured through WASMPROF_* variables), shows a one-line live status on a terminal, and when
 // the program ends writes flamegraph.html next to the profiles (periods of the same type merged).
 // The exit code is the program's (128 + signal number when a signal ended it).
@@ -34,6 +35,7 @@ options:
 
 Other settings come from WASMPROF_* environment variables (docs/configuration.md).
 Example: wasmprof record -o out -- node examples/busy.js
+A running Node process: wasmprof record --pid PID [--duration 30s] -o DIR (docs/attach.md)
 `;
 
 class UsageError extends Error {}
@@ -116,15 +118,16 @@ function parse(argv: string[]): RecordArgs | 'help' {
 }
 
 function registerPath(): string {
-  const path = fileURLToPath(new URL('../register.js', import.meta.url));
-  if (!existsSync(path)) throw new UsageError(`${path} is missing: build the SDK first (npm run build:ts)`);
+  const path = fileURLToPath(new URL('../../../register.cjs', import.meta.url));
+  const target = fileURLToPath(new URL('../register-require.js', import.meta.url));
+  if (!existsSync(path) || !existsSync(target)) throw new UsageError(`${target} is missing: build the SDK first (npm run build:ts)`);
   return path;
 }
 
-/** NODE_OPTIONS with the register hook appended (quoted: NODE_OPTIONS splits on spaces). */
-export function withImport(nodeOptions: string | undefined, path: string): string {
+/** NODE_OPTIONS with the register preload appended (quoted: NODE_OPTIONS splits on spaces). */
+export function withPreload(nodeOptions: string | undefined, path: string): string {
   const quoted = `"${path.replace(/(["\\])/g, '\\$1')}"`;
-  return [nodeOptions?.trim(), `--import=${quoted}`].filter((s) => s).join(' ');
+  return [nodeOptions?.trim(), `--require=${quoted}`].filter((s) => s).join(' ');
 }
 
 const PROFILE_FILE = /^(wall|cpu|heap)-(\d+)-(\d+)\.pb\.gz$/;
@@ -168,7 +171,8 @@ class StatusLine {
 
 function run(a: RecordArgs, register: string, nativeHeap?: NativeHeapRecording): Promise<number> {
   return new Promise((done) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...a.env, ...(a.nativeHeapOnly ? {} : { NODE_OPTIONS: withImport(process.env.NODE_OPTIONS, register) }), ...nativeHeap?.env };
+    // native-heap's env carries NODE_OPTIONS of its own (the exit mark): the register hook goes after it.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...a.env, ...nativeHeap?.env, ...(a.nativeHeapOnly ? {} : { NODE_OPTIONS: withPreload(nativeHeap?.env.NODE_OPTIONS ?? process.env.NODE_OPTIONS, register) }) };
     let child;
     try {
       child = spawn(a.command, a.args, { stdio: 'inherit', env });
@@ -190,6 +194,7 @@ function run(a: RecordArgs, register: string, nativeHeap?: NativeHeapRecording):
       done(127);
     });
     child.on('exit', (code, signal) => {
+      nativeHeap?.childExited(child.pid, code, signal);
       status.stop();
       for (const [s, h] of handlers) process.removeListener(s, h);
       done(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1));
@@ -197,7 +202,13 @@ function run(a: RecordArgs, register: string, nativeHeap?: NativeHeapRecording):
   });
 }
 
-async function flameGraph(dir: string, found: Found[]): Promise<string | undefined> {
+async function flameGraph(dir: string, found: Found[], nativeHeapRun?: Uint8Array): Promise<string | undefined> {
+  if (found.length === 0) {
+    if (!nativeHeapRun) return undefined;
+    const out = join(dir, 'flamegraph.html');
+    await writeFlameGraphHtml([{ name: 'native-heap (whole run, every process)', bytes: nativeHeapRun }], out, { title: 'wasmprof record: native heap' });
+    return out;
+  }
   // The program's own profiles: the process with the most files (child processes it spawned
   // are profiled too, into the same directory).
   const perPid = new Map<number, number>();
@@ -210,12 +221,16 @@ async function flameGraph(dir: string, found: Found[]): Promise<string | undefin
     const bytes = files.length === 1 ? new Uint8Array(readFileSync(files[0].path)) : encodeGzipSync(mergeProfiles(files.map((f) => new Uint8Array(readFileSync(f.path)))));
     inputs.push({ name: `${type} (pid ${pid}${files.length > 1 ? `, ${files.length} periods` : ''})`, bytes });
   }
+  if (nativeHeapRun) inputs.push({ name: 'native-heap (whole run, every process)', bytes: nativeHeapRun });
   const out = join(dir, 'flamegraph.html');
   await writeFlameGraphHtml(inputs, out, { title: `wasmprof record: pid ${pid}` });
   return out;
 }
 
 export async function record(argv: string[]): Promise<number> {
+  // --pid: attach to a running process instead of running a command (sdk/cli/attach.ts).
+  const own = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
+  if (own.some((x) => x === '--pid' || x.startsWith('--pid='))) return (await import('./attach.js')).attach(argv);
   let a: RecordArgs | 'help';
   let register: string;
   try {
@@ -246,8 +261,18 @@ export async function record(argv: string[]): Promise<number> {
     }
   }
   const code = await run(a, register, nativeHeap);
-  if (nativeHeap) nativeHeap.finish();
-  if (a.nativeHeapOnly) return code;
+  const nativeHeapRun = nativeHeap?.finish();
+  if (a.nativeHeapOnly) {
+    if (a.flamegraph && nativeHeapRun) {
+      try {
+        const html = await flameGraph(a.dir, [], nativeHeapRun);
+        if (html) process.stderr.write(`wasmprof: flame graph: ${html}\n`);
+      } catch (err) {
+        process.stderr.write(`wasmprof: could not write the flame graph: ${messageOf(err)}\n`);
+      }
+    }
+    return code;
+  }
   const found = listProfiles(a.dir);
   if (found.length === 0) {
     process.stderr.write(`wasmprof: no profiles were written to ${a.dir} (was the command a Node program, and did it load NODE_OPTIONS?)\n`);
@@ -258,7 +283,7 @@ export async function record(argv: string[]): Promise<number> {
   process.stderr.write(`wasmprof: ${found.length} profile file${found.length === 1 ? '' : 's'} (${types}; ${pids.size} process${pids.size === 1 ? '' : 'es'}) in ${a.dir}\n`);
   if (a.flamegraph) {
     try {
-      const html = await flameGraph(a.dir, found);
+      const html = await flameGraph(a.dir, found, nativeHeapRun);
       if (html) process.stderr.write(`wasmprof: flame graph: ${html}\n`);
     } catch (err) {
       process.stderr.write(`wasmprof: could not write the flame graph: ${messageOf(err)}\n`);

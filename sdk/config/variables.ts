@@ -25,6 +25,7 @@ export const VARIABLES: readonly VariableInfo[] = [
   v('WASMPROF_INTERVAL', ['interval'], 'duration', 'profiler'),
   v('WASMPROF_PERIOD', ['period'], 'duration', 'profiler'),
   v('WASMPROF_HEAP_INTERVAL', ['heapInterval'], 'bytes', 'profiler'),
+  v('WASMPROF_HEAP_ALLOCATIONS', ['heapAllocations'], 'boolean', 'profiler'),
   v('WASMPROF_OUTPUT_DIR', ['outputDir'], 'path', 'profiler'),
   v('WASMPROF_SOURCE_MAPS', ['sourceMaps'], 'boolean', 'profiler'),
   v('WASMPROF_SERVICE', ['labels.service'], 'text', 'profiler'),

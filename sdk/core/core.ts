@@ -3,12 +3,11 @@
 //
 // Everything here is runtime-neutral (no node: imports at module level) so the same module
 // runs in Node, Deno and browsers.
-import { compileCore, type CoreSource } from './load.js';
+import { compileCore, compileCoreNow, type CoreSource } from './load.js';
 import { CoreError, CoreErrorCode, describeCoreError } from './errors.js';
 import { type CoreExports, Stat, LiveEventKind, SamplerState } from './exports.js';
 import { type CoreOptions, type ResolvedCoreOptions, resolveCoreOptions, memoryPages } from './options.js';
 import { CoreTables, type FrameInfo } from './tables.js';
-import { BATCH_RECORD_SIZE, BATCH_STACK, BATCH_LABELS, BATCH_V0, BATCH_V1 } from './layout.generated.js';
 import { CaptureBuffer } from './capture-buffer.js';
 import { snapshotBudget, readEnv, SNAPSHOT_BUDGET_ENV } from './snapshot-budget.js';
 
@@ -72,6 +71,11 @@ export class Core {
   /** Compiles (once per source) and instantiates a configured core. */
   static async create(options?: CoreOptions, source?: CoreSource): Promise<Core> {
     return Core.instantiate(await compileCore(source), options);
+  }
+
+  /** Core.create() of the default build, synchronously (Node; see compileCoreNow). */
+  static createNow(options?: CoreOptions): Core {
+    return Core.instantiate(compileCoreNow(), options);
   }
 
   /** A new configured core from an already compiled module (synchronous, ~20 µs). */
@@ -245,29 +249,31 @@ export class Core {
 
   // --- samples ---
   addSample(kind: number, stack: number, labels: number, v0: number, v1 = 0, v2 = 0, v3 = 0): void {
-    this.check(this.ex.sampleAdd(kind >>> 0, stack >>> 0, labels >>> 0, v0, v1, v2, v3), 'addSample');
+    const rc = this.ex.sampleAdd(kind >>> 0, stack >>> 0, labels >>> 0, v0, v1, v2, v3);
+    if (rc < 0) this.check(rc, 'addSample');
   }
 
   /**
-   * Adds many samples of one kind in one call: stacks[i] and labels[i] get values v0[i], v1[i].
-   * All or nothing is not promised: on a bad record the earlier ones stay added.
+   * Adds many samples of one kind in one call: stacks[i] and labels[i] get values v0[i], v1[i]
+   * (and v2[i] when given). The arrays are copied into the core as they are (no per-sample
+   * work here); the core checks every record before adding any, so a bad handle or value adds
+   * nothing (the error names the record's index).
    */
-  addSamples(kind: number, stacks: Uint32Array, labels: Uint32Array, v0: Float64Array, v1: Float64Array): void {
+  addSamples(kind: number, stacks: Uint32Array | Int32Array, labels: Uint32Array | Int32Array, v0: Float64Array, v1: Float64Array, v2?: Float64Array): void {
     const n = stacks.length;
-    if (labels.length !== n || v0.length !== n || v1.length !== n) throw new RangeError('wasmprof core: addSamples arrays differ in length');
-    const ptr = this.ex.stagingBuffer(n * BATCH_RECORD_SIZE);
+    if (labels.length !== n || v0.length !== n || v1.length !== n || (v2 !== undefined && v2.length !== n)) throw new RangeError('wasmprof core: addSamples arrays differ in length');
+    if (n === 0) return;
+    const cols = v2 === undefined ? 2 : 3;
+    const ptr = this.ex.stagingBuffer(n * (8 + cols * 8));
     if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, 'wasmprof core: no memory for a batch of samples');
-    // BATCH_* records (assembly/samples.ts); the staging region is 8-aligned.
-    const u32 = new Uint32Array(this.ex.memory.buffer, ptr, (n * BATCH_RECORD_SIZE) >> 2);
-    const f64 = new Float64Array(this.ex.memory.buffer, ptr, (n * BATCH_RECORD_SIZE) >> 3);
-    for (let i = 0; i < n; i++) {
-      const r = i * BATCH_RECORD_SIZE;
-      u32[(r + BATCH_STACK) >> 2] = stacks[i];
-      u32[(r + BATCH_LABELS) >> 2] = labels[i];
-      f64[(r + BATCH_V0) >> 3] = v0[i];
-      f64[(r + BATCH_V1) >> 3] = v1[i];
-    }
-    this.check(this.ex.sampleAddBatch(kind >>> 0, ptr, n), 'addSamples');
+    // Columns back to back: f64 columns first (the staging region is 8-aligned), then the u32 ones.
+    const mem = this.ex.memory.buffer;
+    const f = new Float64Array(mem, ptr, n * cols);
+    f.set(v0, 0); f.set(v1, n); if (v2 !== undefined) f.set(v2, 2 * n);
+    const at = ptr + n * cols * 8;
+    new Int32Array(mem, at, n).set(stacks);
+    new Int32Array(mem, at + n * 4, n).set(labels);
+    this.check(this.ex.sampleAddColumns(kind >>> 0, at, at + n * 4, ptr, ptr + n * 8, v2 === undefined ? 0 : ptr + 2 * n * 8, n), 'addSamples');
   }
 
   /** A private scratch buffer for one stack capture (DESIGN §3). */

@@ -135,7 +135,9 @@ export const TV_LIVE = 5;
 export const TV_OWNERS = 6;
 export const TV_AGG = 7;
 export const TV_STRING_BYTES = 16;
-export const TV_WORDS = 17;
+/** slots of the sample table (an open-addressing table: scan them, skip stack 0) */
+export const TV_SAMPLE_SLOTS = 17;
+export const TV_WORDS = 18;
 
 // String table entries: assembly/strings.ts
 export const STRING_ENTRY_SIZE = 16;
@@ -158,31 +160,28 @@ export const TRIE_ITEM_B = 16;
 export const TRIE_DEPTH = 20;
 
 // Sample entries and sampleAddBatch() records: assembly/samples.ts
-export const SAMPLE_ENTRY_SIZE = 56;
+export const SAMPLE_ENTRY_SIZE = 48;
+export const SAMPLE_STACK = 0;
+export const SAMPLE_LABELS = 4;
 export const SAMPLE_KIND = 8;
-export const SAMPLE_STACK = 12;
-export const SAMPLE_LABELS = 16;
-export const SAMPLE_PAD = 20;
+export const SAMPLE_PAD = 12;
 /** four i64, 8 bytes apart */
-export const SAMPLE_VALUES = 24;
-export const BATCH_RECORD_SIZE = 24;
-/** u32 stack handle */
-export const BATCH_STACK = 0;
-/** u32 label-set handle */
-export const BATCH_LABELS = 4;
-/** f64 */
-export const BATCH_V0 = 8;
-/** f64 */
-export const BATCH_V1 = 16;
+export const SAMPLE_VALUES = 16;
 
-// Live-map, owner and aggregate entries: assembly/livemap.ts
-export const LIVE_ENTRY_SIZE = 40;
-export const LIVE_OWNER = 8;
-export const LIVE_ADDR_LO = 12;
-export const LIVE_ADDR_HI = 16;
-export const LIVE_STACK = 20;
-export const LIVE_SIZE = 24;
-export const LIVE_TIME = 32;
+// Live-map entries (chunked: the table view points at the chunk directory): assembly/live-table.ts
+export const LIVE_ENTRY_SIZE = 36;
+/** index+1 of the next entry in the bucket's chain */
+export const LIVE_NEXT = 0;
+export const LIVE_OWNER = 4;
+export const LIVE_ADDR_LO = 8;
+export const LIVE_ADDR_HI = 12;
+export const LIVE_STACK = 16;
+export const LIVE_SIZE = 20;
+export const LIVE_TIME = 28;
+/** Entries per chunk; the table view's live pointer is the chunk directory (u32 chunk pointers). */
+export const LIVE_CHUNK_ENTRIES = 1024;
+
+// Owner and aggregate entries: assembly/livemap.ts
 export const OWNER_ENTRY_SIZE = 24;
 export const OWNER_ID = 8;
 export const OWNER_COUNT = 12;
@@ -265,4 +264,12 @@ export const HOOK_STRING_BYTES = 11;
 export const HOOK_POOL = 12;
 /** sample values half added */
 export const HOOK_SAMPLE_ADD = 13;
-export const HOOK_LAST = 13;
+/** live table: chunk taken, directory count not yet raised */
+export const HOOK_LIVE_CHUNK = 14;
+/** live table: bucket split half done */
+export const HOOK_LIVE_SPLIT = 15;
+/** live table: chunk out of the directory, not yet on the free list */
+export const HOOK_LIVE_CHUNK_FREE = 16;
+/** sample table: cells half moved to the doubled slots */
+export const HOOK_SAMPLE_GROW = 17;
+export const HOOK_LAST = 17;

@@ -39,6 +39,30 @@ async function firstReadable(file: string): Promise<Uint8Array> {
   throw new Error(`wasmprof core: ${file} not found (run \`npm run build:core\`); tried ${errors.join('; ')}`);
 }
 
+const compiledNow = new Map<string, WebAssembly.Module>();
+
+/**
+ * compileCore for the default build, synchronously (Node only: reads the file and compiles on
+ * this thread, ~5 ms). For a preload that must start before the main module runs.
+ */
+export function compileCoreNow(debug = false): WebAssembly.Module {
+  const key = `default:${debug}`;
+  let module = compiledNow.get(key);
+  if (module) return module;
+  const { readFileSync } = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+  const file = debug ? 'core.debug.wasm' : 'core.wasm';
+  const errors: string[] = [];
+  for (const url of candidates(file)) {
+    let bytes: Uint8Array;
+    try { bytes = readFileSync(url); } catch (err) { errors.push(`${url.href}: ${messageOf(err)}`); continue; }
+    module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    compiledNow.set(key, module);
+    cache.set(key, Promise.resolve(module));
+    return module;
+  }
+  throw new Error(`wasmprof core: ${file} not found (run \`npm run build:core\`); tried ${errors.join('; ')}`);
+}
+
 /** Compiles the core. `debug` selects the build with interruption hooks (tests only). */
 export function compileCore(source?: CoreSource, debug = false): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return Promise.resolve(source);

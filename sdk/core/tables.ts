@@ -4,10 +4,10 @@
 // layout.generated.ts (generated from assembly/), never from numbers written here.
 import type { CoreExports } from './exports.js';
 import {
-  TV_STRINGS, TV_FRAMES, TV_STACKS, TV_LABELS, TV_SAMPLES, TV_LIVE, TV_OWNERS, TV_AGG, TV_STRING_BYTES, TV_WORDS,
+  TV_STRINGS, TV_FRAMES, TV_STACKS, TV_LABELS, TV_SAMPLES, TV_LIVE, TV_OWNERS, TV_AGG, TV_STRING_BYTES, TV_SAMPLE_SLOTS, TV_WORDS,
   STRING_ENTRY_SIZE, STRING_OFFSET, STRING_LENGTH, FRAME_ENTRY_SIZE, FRAME_NAME, FRAME_FILE, FRAME_MAPPING, FRAME_LINE,
   FRAME_COLUMN, TRIE_ENTRY_SIZE, TRIE_PARENT, TRIE_ITEM_A, TRIE_ITEM_B, SAMPLE_ENTRY_SIZE, SAMPLE_KIND, SAMPLE_STACK,
-  SAMPLE_LABELS, SAMPLE_VALUES, LIVE_ENTRY_SIZE, LIVE_OWNER, LIVE_ADDR_LO, LIVE_ADDR_HI, LIVE_STACK, LIVE_SIZE, LIVE_TIME,
+  SAMPLE_LABELS, SAMPLE_VALUES, LIVE_ENTRY_SIZE, LIVE_CHUNK_ENTRIES, LIVE_OWNER, LIVE_ADDR_LO, LIVE_ADDR_HI, LIVE_STACK, LIVE_SIZE, LIVE_TIME,
   OWNER_ENTRY_SIZE, OWNER_ID, OWNER_COUNT, OWNER_BYTES, AGG_ENTRY_SIZE, AGG_OWNER, AGG_STACK, AGG_COUNT, AGG_BYTES,
 } from './layout.generated.js';
 
@@ -42,6 +42,18 @@ function copy(mem: ArrayBuffer, ptr: number, bytes: number): ArrayBuffer {
   return mem.slice(ptr, ptr + bytes);
 }
 
+/** `count` entries held in chunks of `perChunk` (a directory of u32 chunk pointers at dir), as one buffer. */
+function copyChunks(mem: ArrayBuffer, dir: number, count: number, perChunk: number, size: number): ArrayBuffer {
+  const out = new Uint8Array(count * size);
+  const chunks = new Uint32Array(mem, dir, Math.ceil(count / perChunk));
+  const src = new Uint8Array(mem);
+  for (let k = 0; k < chunks.length; k++) {
+    const n = Math.min(perChunk, count - k * perChunk);
+    out.set(src.subarray(chunks[k], chunks[k] + n * size), k * perChunk * size);
+  }
+  return out.buffer;
+}
+
 export class CoreTables {
   private readonly stringCache: (string | undefined)[];
   private readonly strEntries: Uint32Array;
@@ -50,6 +62,7 @@ export class CoreTables {
   private readonly stackWords: Uint32Array;
   private readonly labelWords: Uint32Array;
   private readonly sampleBuf: ArrayBuffer;
+  private readonly sampleSlots: number;
   private readonly liveBuf: ArrayBuffer;
   private readonly ownerBuf: ArrayBuffer;
   private readonly aggBuf: ArrayBuffer;
@@ -75,8 +88,9 @@ export class CoreTables {
     this.frameWords = new Int32Array(copy(mem, p(TV_FRAMES), c.frames * FRAME_ENTRY_SIZE));
     this.stackWords = new Uint32Array(copy(mem, p(TV_STACKS), c.stacks * TRIE_ENTRY_SIZE));
     this.labelWords = new Uint32Array(copy(mem, p(TV_LABELS), c.labels * TRIE_ENTRY_SIZE));
-    this.sampleBuf = copy(mem, p(TV_SAMPLES), c.samples * SAMPLE_ENTRY_SIZE);
-    this.liveBuf = copy(mem, p(TV_LIVE), c.live * LIVE_ENTRY_SIZE);
+    this.sampleSlots = w[TV_SAMPLE_SLOTS];
+    this.sampleBuf = copy(mem, p(TV_SAMPLES), this.sampleSlots * SAMPLE_ENTRY_SIZE);
+    this.liveBuf = copyChunks(mem, p(TV_LIVE), c.live, LIVE_CHUNK_ENTRIES, LIVE_ENTRY_SIZE);
     this.ownerBuf = copy(mem, p(TV_OWNERS), c.owners * OWNER_ENTRY_SIZE);
     this.aggBuf = copy(mem, p(TV_AGG), c.liveStacks * AGG_ENTRY_SIZE);
     this.stringCache = new Array<string | undefined>(c.strings);
@@ -135,8 +149,10 @@ export class CoreTables {
   samples(kind?: number): SampleRow[] {
     const dv = new DataView(this.sampleBuf);
     const out: SampleRow[] = [];
-    for (let i = 0; i < this.counts.samples; i++) {
+    // An open-addressing table: empty slots have stack 0.
+    for (let i = 0; i < this.sampleSlots; i++) {
       const b = i * SAMPLE_ENTRY_SIZE;
+      if (dv.getUint32(b + SAMPLE_STACK, true) === 0) continue;
       const k = dv.getUint32(b + SAMPLE_KIND, true);
       if (kind !== undefined && k !== kind) continue;
       out.push({

@@ -7,7 +7,8 @@
 //   any other  → `<type>.pprof`, unchanged.
 // Every sample of wall.pprof and space.pprof gets the thread labels dd-trace puts on its own
 // (`thread name`, `thread id`, and `os thread id` where it is known); labels already on a sample
-// (runWithLabels) stay, and win over a thread label of the same key.
+// (runWithLabels) stay, and win over a thread label of the same key. The span labels of
+// wasmprof/otel (Pyroscope's `span_id`, `span_name`) become dd-trace's (spanLabels below).
 //
 // Merge rule: wasmprof builds wall and cpu from the same aggregated rows (stack + labels), so a
 // wall sample and a cpu sample with equal stack and labels are one row: they become one sample
@@ -132,8 +133,43 @@ function collectLabelKeys(p: Profile, into: Set<string>): void {
 /** Adds the thread labels to every sample that does not have the key yet (in place). */
 export function withThreadLabels(p: Profile, thread: Readonly<Record<string, string>>): Profile {
   const add = Object.entries(thread).map(([k, v]) => new Label({ key: p.stringTable.dedup(k), str: p.stringTable.dedup(v) }));
-  for (const s of p.sample) addLabels(s, add);
+  const span = spanLabels(p.stringTable);
+  for (const s of p.sample) { span?.(s); addLabels(s, add); }
   return p;
+}
+
+/** wasmprof/otel's labels as dd-trace-js sends them for a sample taken in a span
+ *  (profilers/wall.js): `span_id` (the local root span's id, 16 hex digits) → `local root span
+ *  id` and `span id`, both decimal as dd-trace writes its 64-bit ids (and as Datadog reads an
+ *  OpenTelemetry span id); `span_name` (the root's name) → `trace endpoint`. A span_id that is not
+ *  16 hex digits is someone else's label and stays as it is, and so does span_name beside it.
+ *  Undefined when no sample can have a span_id (the string is not in the table). */
+function spanLabels(strings: StringTable): ((s: Sample) => void) | undefined {
+  const S = strings.strings;
+  const spanIdKey = S.indexOf('span_id');
+  if (spanIdKey < 0) return undefined;
+  const spanNameKey = S.indexOf('span_name');
+  const rootKey = strings.dedup('local root span id'), spanKey = strings.dedup('span id'), endpointKey = strings.dedup('trace endpoint');
+  const decimal = new Map<number, number | undefined>();
+  const toDecimal = (str: number): number | undefined => {
+    if (!decimal.has(str)) {
+      const hex = S[str] ?? '';
+      decimal.set(str, /^[0-9a-f]{16}$/i.test(hex) ? strings.dedup(BigInt(`0x${hex}`).toString(10)) : undefined);
+    }
+    return decimal.get(str);
+  };
+  return (s) => {
+    const id = s.label.find((l) => Number(l.key) === spanIdKey);
+    const dec = id && toDecimal(Number(id.str));
+    if (dec === undefined) return;
+    const out: Label[] = [];
+    for (const l of s.label) {
+      if (l === id) out.push(new Label({ key: rootKey, str: dec }), new Label({ key: spanKey, str: dec }));
+      else if (Number(l.key) === spanNameKey) out.push(new Label({ key: endpointKey, str: l.str }));
+      else out.push(l);
+    }
+    s.label = out;
+  };
 }
 
 /** Appends labels whose key the sample does not have yet (its own labels win). */
@@ -294,7 +330,8 @@ export function combineWallCpu(wall: Profile | undefined, cpu: Profile | undefin
     if (mapped) for (const c of p.comment) { const id = mapped.s(c); if (!comments.includes(id)) comments.push(id); }
   }
   // Thread labels go on after the merge, so that they play no part in matching partners.
-  for (const smp of samples) addLabels(smp, threadOut);
+  const span = spanLabels(t.strings);
+  for (const smp of samples) { span?.(smp); addLabels(smp, threadOut); }
   // Both cover the same period; the base's clock fields are kept as they came (a timeNanos of
   // ~1.7e18 does not survive a trip through a double).
   return new Profile({

@@ -3,6 +3,9 @@
 //   GET /debug/pprof/                    index page
 //   GET /debug/pprof/profile?seconds=N   wall profile over N seconds (default 30), gzipped pprof
 //   GET /debug/pprof/heap                heap profile, gzipped pprof
+//   GET /debug/pprof/allocs[?seconds=N]  heap profile with alloc_* (allocations since the period
+//                                        began, or in the next N seconds) where allocations are
+//                                        counted; 501 with the reason where not
 // Nothing is served unless the application mounts the listener (http.createServer(handler),
 // Express app.use(handler) or app.use('/debug/pprof', handler), Fastify with reply.hijack()).
 // An optional token is required as `Authorization: Bearer <token>` or as the password of basic
@@ -19,6 +22,13 @@ export interface PprofHandlerOptions {
   collectWall: (seconds: number, signal: AbortSignal) => Promise<Uint8Array>;
   /** Takes a heap profile now; resolves with gzipped pprof bytes. */
   collectHeap: () => Promise<Uint8Array>;
+  /** A heap profile with allocations (alloc_objects/alloc_space): those of the next `seconds`, or
+   *  when `seconds` is undefined whatever the collector counts up to now. Without it,
+   *  /debug/pprof/allocs answers 501. */
+  collectAllocs?: (seconds: number | undefined, signal: AbortSignal) => Promise<Uint8Array>;
+  /** Why there is no allocation profile right now (a 501 with that reason); undefined when
+   *  collectAllocs can answer. Asked at each request and for the index page. */
+  allocsUnavailable?: () => string | undefined;
   /** When set, every profile and index request must carry it (401 without, 403 when wrong). */
   token?: string;
   /** Largest `seconds` accepted (400 beyond). Default 60; from 1 to 3600. */
@@ -37,7 +47,8 @@ interface Shared {
   promise: Promise<Uint8Array>;
   controller: AbortController;
   waiters: number;
-  seconds: number;
+  /** undefined: a snapshot (no window). */
+  seconds: number | undefined;
   startedAt: number;
 }
 
@@ -49,7 +60,14 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body.endsWith('\n') ? body : body + '\n');
 }
 
-function indexPage(maxSeconds: number, defaultSeconds: number): string {
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function indexPage(maxSeconds: number, defaultSeconds: number, allocsUnavailable: string | undefined): string {
+  const allocs = allocsUnavailable === undefined
+    ? `<tr><td><a href="allocs">allocs</a></td><td>sampled allocations (alloc_space, alloc_objects) since the current period began, and the live heap; <code>?seconds=N</code> for the next N seconds (1 to ${maxSeconds})</td></tr>`
+    : `<tr><td>allocs</td><td>not available: ${escapeHtml(allocsUnavailable)}</td></tr>`;
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>/debug/pprof/</title></head>
 <body>
@@ -58,6 +76,7 @@ function indexPage(maxSeconds: number, defaultSeconds: number): string {
 <table>
 <tr><td><a href="profile?seconds=${defaultSeconds}">profile</a></td><td>wall-clock profile; <code>?seconds=N</code> (1 to ${maxSeconds}, default ${defaultSeconds})</td></tr>
 <tr><td><a href="heap">heap</a></td><td>sampled live heap</td></tr>
+${allocs}
 </table>
 <p>Open with <code>go tool pprof http://HOST:PORT${PREFIX}/profile?seconds=${Math.min(5, maxSeconds)}</code> or
 <code>go tool pprof http://HOST:PORT${PREFIX}/heap</code>.</p>
@@ -69,6 +88,8 @@ function indexPage(maxSeconds: number, defaultSeconds: number): string {
 export interface PprofSource {
   profileWindow(seconds: number, signal?: AbortSignal): Promise<Uint8Array>;
   heapProfile(): Promise<Uint8Array>;
+  allocsProfile?(seconds?: number, signal?: AbortSignal): Promise<Uint8Array>;
+  allocationsUnavailable?(): string | undefined;
 }
 
 function isPprofSource(x: unknown): x is PprofSource {
@@ -83,10 +104,19 @@ function isPprofSource(x: unknown): x is PprofSource {
  */
 export function createPprofHandler(source: PprofHandlerOptions | PprofSource, settings: Omit<PprofHandlerOptions, 'collectWall' | 'collectHeap'> = {}): PprofRequestListener {
   const options: PprofHandlerOptions = isPprofSource(source)
-    ? { ...settings, collectWall: (seconds, signal) => source.profileWindow(seconds, signal), collectHeap: () => source.heapProfile() }
+    ? {
+        ...settings, collectWall: (seconds, signal) => source.profileWindow(seconds, signal), collectHeap: () => source.heapProfile(),
+        ...(typeof source.allocsProfile === 'function' ? {
+          collectAllocs: (seconds: number | undefined, signal: AbortSignal) => source.allocsProfile!(seconds, signal),
+          allocsUnavailable: () => source.allocationsUnavailable?.(),
+        } : {}),
+      }
     : source;
   if (typeof options?.collectWall !== 'function' || typeof options.collectHeap !== 'function') {
     throw new TypeError('createPprofHandler needs a profiler (what start() returns), or collectWall(seconds, signal) and collectHeap() functions');
+  }
+  if ((options.collectAllocs !== undefined && typeof options.collectAllocs !== 'function') || (options.allocsUnavailable !== undefined && typeof options.allocsUnavailable !== 'function')) {
+    throw new TypeError('collectAllocs(seconds, signal) and allocsUnavailable() must be functions when given');
   }
   const maxSeconds = options.maxSeconds ?? 60;
   if (!Number.isSafeInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > 3600) {
@@ -97,7 +127,6 @@ export function createPprofHandler(source: PprofHandlerOptions | PprofSource, se
   }
   const defaultSeconds = Math.min(DEFAULT_SECONDS, maxSeconds);
   const tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
-  let wall: Shared | undefined;
   let heap: Promise<Uint8Array> | undefined;
 
   /** 'ok', or the status to answer with. */
@@ -118,7 +147,7 @@ export function createPprofHandler(source: PprofHandlerOptions | PprofSource, se
     return timingSafeEqual(digest(presented), tokenDigest) ? 'ok' : 403;
   };
 
-  const route = (req: IncomingMessage): 'index' | 'profile' | 'heap' | undefined => {
+  const route = (req: IncomingMessage): 'index' | 'profile' | 'heap' | 'allocs' | undefined => {
     let url: URL;
     try { url = new URL(req.url ?? '/', 'http://localhost'); } catch { return undefined; }
     let p = url.pathname;
@@ -128,12 +157,14 @@ export function createPprofHandler(source: PprofHandlerOptions | PprofSource, se
     if (p === '') return 'index';
     if (p === '/profile') return 'profile';
     if (p === '/heap') return 'heap';
+    if (p === '/allocs') return 'allocs';
     return undefined;
   };
 
-  const parseSeconds = (params: URLSearchParams): number | string => {
+  /** `fallback`: what a request without seconds means (undefined: no window). */
+  const parseSeconds = (params: URLSearchParams, fallback: number | undefined): number | undefined | string => {
     const all = params.getAll('seconds');
-    if (all.length === 0) return defaultSeconds;
+    if (all.length === 0) return fallback;
     if (all.length > 1) return 'give seconds once';
     const v = all[0];
     if (!/^[0-9]+$/.test(v)) return `seconds must be a whole number of seconds from 1 to ${maxSeconds} (got ${JSON.stringify(v.slice(0, 40))})`;
@@ -160,49 +191,64 @@ export function createPprofHandler(source: PprofHandlerOptions | PprofSource, se
     send(res, 500, `${what} failed: ${message}`);
   };
 
-  const serveWall = (res: ServerResponse, seconds: number): void => {
-    if (wall && wall.seconds !== seconds) {
-      const left = Math.max(1, Math.ceil((wall.startedAt + wall.seconds * 1000 - Date.now()) / 1000));
-      send(res, 409, `a ${wall.seconds} s wall profile is already being collected; ask for seconds=${wall.seconds} to share it, or retry in ${left} s`, { 'retry-after': String(left) });
-      return;
-    }
-    if (!wall) {
-      const controller = new AbortController();
-      const shared: Shared = { controller, waiters: 0, seconds, startedAt: Date.now(), promise: Promise.resolve(new Uint8Array()) };
-      shared.promise = new Promise<Uint8Array>((resolve, reject) => {
-        const guard = setTimeout(() => { controller.abort(); reject(new Error(`the collector did not finish within ${seconds} s + ${COLLECT_GRACE_MS / 1000} s`)); }, seconds * 1000 + COLLECT_GRACE_MS);
-        guard.unref();
-        let p: Promise<Uint8Array>;
-        try { p = Promise.resolve(options.collectWall(seconds, controller.signal)); } catch (err) { p = Promise.reject(err); }
-        p.then(resolve, reject).finally(() => { clearTimeout(guard); });
-      });
-      const clear = (): void => { if (wall === shared) wall = undefined; };
-      shared.promise.then(clear, clear);
-      wall = shared;
-    }
-    const shared = wall;
-    shared.waiters++;
-    let settled = false;
-    res.on('close', () => {
-      if (settled) return;
-      settled = true;
-      // The client went away before its profile was sent: when nobody is waiting any more, stop
-      // the collection and let the next request start a fresh one.
-      if (--shared.waiters === 0 && !shared.controller.signal.aborted) {
-        shared.controller.abort();
-        if (wall === shared) wall = undefined;
+  /** Collections of one kind, at most one at a time, shared by the requests that ask for the
+   *  same window; the last client to go away aborts it. */
+  const windowed = (what: string, filename: string, collect: (seconds: number | undefined, signal: AbortSignal) => Promise<Uint8Array>) => {
+    let current: Shared | undefined;
+    return (res: ServerResponse, seconds: number | undefined): void => {
+      if (current && current.seconds !== seconds) {
+        const left = current.seconds === undefined ? 1 : Math.max(1, Math.ceil((current.startedAt + current.seconds * 1000 - Date.now()) / 1000));
+        const running = current.seconds === undefined ? `a ${what}` : `a ${current.seconds} s ${what}`;
+        const share = current.seconds === undefined ? 'ask without seconds to share it' : `ask for seconds=${current.seconds} to share it`;
+        send(res, 409, `${running} is already being collected; ${share}, or retry in ${left} s`, { 'retry-after': String(left) });
+        return;
       }
-    });
-    shared.promise.then(
-      (bytes) => { if (!settled) { settled = true; shared.waiters--; sendProfile(res, bytes, 'profile'); } },
-      (err: unknown) => {
+      if (!current) {
+        const controller = new AbortController();
+        const shared: Shared = { controller, waiters: 0, seconds, startedAt: Date.now(), promise: Promise.resolve(new Uint8Array()) };
+        const limitMs = (seconds ?? 0) * 1000 + COLLECT_GRACE_MS;
+        shared.promise = new Promise<Uint8Array>((resolve, reject) => {
+          const guard = setTimeout(() => { controller.abort(); reject(new Error(`the collector did not finish within ${seconds ?? 0} s + ${COLLECT_GRACE_MS / 1000} s`)); }, limitMs);
+          guard.unref();
+          let p: Promise<Uint8Array>;
+          try { p = Promise.resolve(collect(seconds, controller.signal)); } catch (err) { p = Promise.reject(err); }
+          p.then(resolve, reject).finally(() => { clearTimeout(guard); });
+        });
+        const clear = (): void => { if (current === shared) current = undefined; };
+        shared.promise.then(clear, clear);
+        current = shared;
+      }
+      const shared = current;
+      shared.waiters++;
+      let settled = false;
+      res.on('close', () => {
         if (settled) return;
         settled = true;
-        shared.waiters--;
-        if (err instanceof Error && /did not finish within/.test(err.message)) send(res, 504, `wall profile ${err.message}`);
-        else fail(res, 'wall profile collection', err);
-      },
-    );
+        // The client went away before its profile was sent: when nobody is waiting any more, stop
+        // the collection and let the next request start a fresh one.
+        if (--shared.waiters === 0 && !shared.controller.signal.aborted) {
+          shared.controller.abort();
+          if (current === shared) current = undefined;
+        }
+      });
+      shared.promise.then(
+        (bytes) => { if (!settled) { settled = true; shared.waiters--; sendProfile(res, bytes, filename); } },
+        (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          shared.waiters--;
+          if (err instanceof Error && /did not finish within/.test(err.message)) send(res, 504, `${what} ${err.message}`);
+          else fail(res, `${what} collection`, err);
+        },
+      );
+    };
+  };
+
+  const serveWall = windowed('wall profile', 'profile', (seconds, signal) => options.collectWall(seconds!, signal));
+  const serveAllocs = options.collectAllocs ? windowed('allocation profile', 'allocs', options.collectAllocs) : undefined;
+  const allocsUnavailable = (): string | undefined => {
+    if (!serveAllocs) return 'this handler has no allocation collector (createPprofHandler with a profiler started with heapAllocations: true, or collectAllocs)';
+    return options.allocsUnavailable?.();
   };
 
   const serveHeap = (res: ServerResponse): void => {
@@ -222,7 +268,7 @@ export function createPprofHandler(source: PprofHandlerOptions | PprofSource, se
       const which = route(req);
       if (!which) {
         if (typeof next === 'function') { next(); return; }
-        send(res, 404, `not found: ${PREFIX}/ serves profile, heap and an index`);
+        send(res, 404, `not found: ${PREFIX}/ serves profile, heap, allocs and an index`);
         return;
       }
       const method = req.method ?? 'GET';
@@ -237,7 +283,7 @@ export function createPprofHandler(source: PprofHandlerOptions | PprofSource, se
       if (params.has('debug') && params.get('debug') !== '0') { send(res, 400, 'debug=N (text output) is not supported: fetch the binary profile and open it with go tool pprof'); return; }
       if (which === 'index') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-        res.end(method === 'HEAD' ? undefined : indexPage(maxSeconds, defaultSeconds));
+        res.end(method === 'HEAD' ? undefined : indexPage(maxSeconds, defaultSeconds, allocsUnavailable()));
         return;
       }
       if (which === 'heap') {
@@ -245,9 +291,17 @@ export function createPprofHandler(source: PprofHandlerOptions | PprofSource, se
         serveHeap(res);
         return;
       }
-      const seconds = parseSeconds(params);
+      if (which === 'allocs') {
+        const why = allocsUnavailable();
+        if (why !== undefined || !serveAllocs) { send(res, 501, `no allocation profile: ${why ?? 'no collector'}`); return; }
+        const seconds = parseSeconds(params, undefined);
+        if (typeof seconds === 'string') { send(res, 400, seconds); return; }
+        serveAllocs(res, seconds);
+        return;
+      }
+      const seconds = parseSeconds(params, defaultSeconds);
       if (typeof seconds === 'string') { send(res, 400, seconds); return; }
-      serveWall(res, seconds);
+      serveWall(res, seconds!);
     } catch (err) {
       // A bug here must not take the application's server down.
       try { fail(res, 'request', err); } catch { /* response already gone */ }

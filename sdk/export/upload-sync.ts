@@ -1,8 +1,10 @@
 // Uploads at process exit. An 'exit' handler (process.exit(), the end of the event loop) cannot
 // wait for a socket, so the requests go to a short-lived child Node that sends them in order and
 // reports each status; the parent blocks at most `timeoutMs` (the child is killed then). The
-// child gets no NODE_OPTIONS and no LD_PRELOAD, so it is never profiled itself. Node only.
+// child gets no NODE_OPTIONS and no LD_PRELOAD, so it is never profiled itself. In Deno a Worker
+// sends them instead (sdk/runtime/deno.ts: no --allow-run needed).
 import { spawnSync } from 'node:child_process';
+import { isDeno, uploadSyncInWorker } from '../runtime/deno.js';
 
 export interface PreparedRequest {
   url: string;
@@ -30,6 +32,7 @@ for (const r of requests) {
 /** HTTP status per request in order (0: no answer); shorter than `requests` when time ran out. */
 export function uploadSync(requests: readonly PreparedRequest[], timeoutMs: number): number[] {
   if (requests.length === 0) return [];
+  if (isDeno()) return uploadSyncInWorker(requests, timeoutMs);
   const input = JSON.stringify(requests.map((r) => ({ url: r.url, headers: r.headers, body: Buffer.from(r.body).toString('base64') })));
   const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', LD_PRELOAD: '' };
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD], {

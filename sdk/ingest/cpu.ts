@@ -121,6 +121,15 @@ export function* ingestCpuSteps(
   const cursor = timeline ? new TimelineCursor(timeline) : undefined;
   let lastSet: LabelSet | undefined | null = undefined;
   let lastHandle = labels.handle(undefined);
+  // Samples go to the core in batches (Core.addSamples: one call per batch, the columns copied
+  // as they are), flushed before every yield so the core is complete whenever others may run.
+  const bStack = new Int32Array(count), bLabels = new Int32Array(count);
+  const bOne = new Float64Array(count).fill(1), bWall = new Float64Array(count), bCpu = new Float64Array(count);
+  let bFrom = 0, bTo = 0;
+  const flush = () => {
+    if (bTo > bFrom) core.addSamples(KIND_CPU, bStack.subarray(bFrom, bTo), bLabels.subarray(bFrom, bTo), bOne.subarray(bFrom, bTo), bWall.subarray(bFrom, bTo), bCpu.subarray(bFrom, bTo));
+    bFrom = bTo;
+  };
   for (let s = 0; s < count; s++) {
     const ni = samples[s] <= maxId ? index[samples[s]] : -1;
     if (ni < 0 || stack[ni] <= 0) continue; // unknown node, or a sample on (root) itself
@@ -139,12 +148,13 @@ export function* ingestCpuSteps(
     }
     const wallNs = Math.round(wall[s] * 1000);
     const cpuNs = idle[ni] ? 0 : Math.round(wall[s] * cpuPerWall * 1000);
-    core.addSample(KIND_CPU, stack[ni], handle, 1, wallNs, cpuNs);
+    bStack[bTo] = stack[ni]; bLabels[bTo] = handle; bWall[bTo] = wallNs; bCpu[bTo] = cpuNs; bTo++;
     result.samples++;
     if (idle[ni]) result.idleSamples++;
     result.wallNanos += wallNs;
     result.cpuNanos += cpuNs;
-    if (slicer.due()) yield;
+    if (slicer.due()) { flush(); yield; }
   }
+  flush();
   return result;
 }

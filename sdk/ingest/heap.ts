@@ -1,5 +1,6 @@
 // V8's sampling heap profile (the live sampled allocations at the end of a period) → samples in the
-// core, kind KIND_HEAP with values [inuse objects, inuse bytes, 0, 0].
+// core, kind KIND_HEAP with values [inuse objects, inuse bytes, alloc objects, alloc bytes]; the
+// last two stay 0 unless the source counted the window's allocations (profile.allocations).
 //
 // V8 already scales each node's selfSize to an estimate of all live bytes allocated there, and
 // its object count the same way (each sampled allocation of `size` bytes stands for
@@ -20,6 +21,9 @@ export interface HeapIngest {
   stacks: number;
   bytes: number;
   objects: number;
+  /** Allocated in the window, collected objects included: only when the source counted them. */
+  allocBytes?: number;
+  allocObjects?: number;
 }
 
 export function heapUrls(profile: RawHeapProfile): Set<string> {
@@ -46,19 +50,24 @@ export function* ingestHeapSteps(core: Core, frames: FrameInterner, profile: Raw
     objects.set(s.nodeId, (objects.get(s.nodeId) ?? 0) + scale);
   }
   const result: HeapIngest = { stacks: 0, bytes: 0, objects: 0 };
+  const alloc = profile.allocations === true;
+  if (alloc) { result.allocBytes = 0; result.allocObjects = 0; }
   const todo: Array<[RawHeapNode, number]> = [[profile.head, -1]];
   while (todo.length > 0) {
     const [n, parentStack] = todo.pop()!;
     let stack: number;
     if (parentStack < 0 && n.callFrame.functionName === ROOT && n.callFrame.url === '') stack = 0;
     else stack = core.pushStack(Math.max(0, parentStack), frames.frame(n.callFrame));
-    if (stack > 0 && n.selfSize > 0) {
+    const allocBytes = alloc ? Math.round(n.allocSize ?? 0) : 0;
+    if (stack > 0 && (n.selfSize > 0 || allocBytes > 0)) {
       const bytes = Math.round(n.selfSize);
       const count = Math.round(n.selfCount ?? objects.get(n.id) ?? 0);
-      core.addSample(KIND_HEAP, stack, labels, count, bytes);
+      const allocCount = alloc ? Math.round(n.allocCount ?? 0) : 0;
+      core.addSample(KIND_HEAP, stack, labels, count, bytes, allocCount, allocBytes);
       result.stacks++;
       result.bytes += bytes;
       result.objects += count;
+      if (alloc) { result.allocBytes! += allocBytes; result.allocObjects! += allocCount; }
     }
     for (const c of n.children) todo.push([c, stack]);
     if (slicer.due()) yield;

@@ -70,6 +70,13 @@ interface Found { json: string; mapUrl: string }
 
 type Reader = (path: string) => string | undefined | Promise<string | undefined>;
 
+/**
+ * wasmprof's own compiled files: their frames keep the compiled position. Reading and decoding
+ * our maps cost ~20 ms in every short-lived process (its samples are mostly wasmprof starting
+ * and writing), for frames nobody debugs through a map.
+ */
+const OWN_FILES = new URL('../', import.meta.url).href; // .../sdk/ (compiled or not)
+
 export class SourceMapResolver {
   private readonly maps = new Map<string, TraceMap | null>();
   private readonly pending = new Map<string, Promise<void>>();
@@ -83,6 +90,7 @@ export class SourceMapResolver {
     const waits: Promise<void>[] = [];
     for (const url of urls) {
       if (this.maps.has(url)) continue;
+      if (url.startsWith(OWN_FILES)) { this.maps.set(url, null); continue; }
       let p = this.pending.get(url);
       if (!p) {
         p = this.load(url, readText).then((m) => { this.remember(url, m); }, () => { this.remember(url, null); })
@@ -98,6 +106,7 @@ export class SourceMapResolver {
   prepareSync(urls: Iterable<string>): void {
     for (const url of urls) {
       if (this.maps.has(url)) continue;
+      if (url.startsWith(OWN_FILES)) { this.maps.set(url, null); continue; }
       let found: TraceMap | null = null;
       try {
         const r = this.loadSync(url);

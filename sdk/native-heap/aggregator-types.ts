@@ -20,6 +20,8 @@ export interface NativeHeapAggregatorOptions {
   snapshotBudget?: number;
   /** Forget owners whose process has exited (default true). */
   reapDead?: boolean;
+  /** File and line for native frames through addr2line (default true; false: function names only). */
+  lines?: boolean;
   core?: CoreOptions;
   /** Sees every event as it is applied (tests use it to replay a restart-free reference). */
   onEvents?: (pid: number, events: readonly RingEvent[]) => void;
@@ -50,10 +52,29 @@ export interface NativeHeapStats {
   ringsReplaced: number;
   ownersReaped: number;
   symbolTableLoads: number;
+  /** addr2line runs (one per object per batch of new addresses). */
+  lineRuns: number;
+  /** Time spent waiting for addr2line, ms. */
+  lineMs: number;
   mismatchWarnings: number;
   restoredEntries: number;
   snapshotRejected: number;
   profiles: number;
   /** Events of a kind this aggregator does not know (skipped). */
   unknownEvents: number;
+}
+
+/** One traced process over the whole run (what `wasmprof record` prints at the end). */
+export interface ProcessSummary {
+  pid: number;
+  ppid: number;
+  /** Highest estimated live bytes seen in any period, when (ms since the epoch; 0: at a period start), and the largest stacks then. */
+  peakBytes: number;
+  peakTimeMs: number;
+  peakStacks: Array<{ stack: number; bytes: number }>;
+  /** Why it ended ("exit code 0", "signal SIGKILL", "exec"); undefined while it runs. */
+  exit: string | undefined;
+  /** Estimated live bytes at the end of the last period (for an ended process: when it started to exit), and the largest stacks then. */
+  inuseAtEndBytes: number;
+  endStacks: Array<{ stack: number; bytes: number }>;
 }

@@ -12,18 +12,28 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Core, compileCore, LiveEventKind, type CoreTables } from '../core/core.js';
 import { RingFormatError, RingReader, type RingEvent } from './ring.js';
-import { Symbolizer } from './symbols.js';
-import { buildNativeHeapProfile, sampleWeight, type AllocAccumulator } from '../pprof/native-heap.js';
+import { Symbolizer, type NativeFrame } from './symbols.js';
+import { buildNativeHeapProfile, type NativeHeapOwnerInput, type NativeHeapValues, type StackValues } from '../pprof/native-heap.js';
+import { OwnerHeap } from './owner-heap.js';
+import { describeWait, markWords, zombieExit } from './exit-reason.js';
+import { sampleWeight } from '../pprof/native-heap.js';
 import { ProfileWriter } from '../export/file-writer.js';
 import { fsErrorWords } from '../runtime/fs-errors.js';
 import { messageOf, say } from '../runtime/report.js';
-import type { NativeHeapAggregatorOptions, NativeHeapStats, OwnerReport } from './aggregator-types.js';
+import type { NativeHeapAggregatorOptions, NativeHeapStats, OwnerReport, ProcessSummary } from './aggregator-types.js';
 
 export const SNAPSHOT_FILE = 'aggregator.snapshot';
 const RING_FILE = /^heap-(\d+)\.ring$/;
 const KNOWN_KINDS = new Set<number>([LiveEventKind.alloc, LiveEventKind.free, LiveEventKind.realloc, LiveEventKind.mmapAnonymous, LiveEventKind.munmap, LiveEventKind.mremap, LiveEventKind.shmAttach, LiveEventKind.shmDetach]);
+/** Not an allocator event: the process started to exit (ring format, docs/native-heap.md). */
+export const EXIT_MARK_KIND = 32;
+/** Bit 0 of a free event's size: a temporary allocation (freed before its thread allocated again). */
+const FREE_TEMPORARY = 1;
 
-export type { NativeHeapAggregatorOptions, NativeHeapStats, OwnerReport };
+export type { NativeHeapAggregatorOptions, NativeHeapStats, OwnerReport, ProcessSummary };
+
+/** A process that ended (or exec'd) since the last profile: its last values go into the next one. */
+interface Finished { input: NativeHeapOwnerInput; comment: string }
 
 interface OwnerState {
   pid: number;
@@ -36,6 +46,8 @@ interface OwnerState {
   targetTracked: number;
   dropped: number;
   lostFrees: number;
+  heap: OwnerHeap;
+  summary: ProcessSummary;
 }
 
 function frameKey(addr: bigint, tag: number): [number, number] {
@@ -44,12 +56,31 @@ function frameKey(addr: bigint, tag: number): [number, number] {
   return [lo, (hi ^ (tag << 16)) >>> 0];
 }
 
+function addInto(into: StackValues, from: StackValues): void {
+  for (const [k, [o, b]] of from) {
+    const v = into.get(k);
+    if (v) { v[0] += o; v[1] += b; } else into.set(k, [o, b]);
+  }
+}
+
+function topStacks(m: Map<number, [number, number]>, n = 5): Array<{ stack: number; bytes: number }> {
+  return [...m].map(([stack, [, bytes]]) => ({ stack, bytes })).sort((a, b) => b.bytes - a.bytes || a.stack - b.stack).slice(0, n);
+}
+
 export class NativeHeapAggregator {
-  readonly stats: NativeHeapStats = { events: 0, owners: 0, ringsOpened: 0, ringsReplaced: 0, ownersReaped: 0, symbolTableLoads: 0, mismatchWarnings: 0, restoredEntries: 0, snapshotRejected: 0, profiles: 0, unknownEvents: 0 };
+  readonly stats: NativeHeapStats = { events: 0, owners: 0, ringsOpened: 0, ringsReplaced: 0, ownersReaped: 0, symbolTableLoads: 0, lineRuns: 0, lineMs: 0, mismatchWarnings: 0, restoredEntries: 0, snapshotRejected: 0, profiles: 0, unknownEvents: 0 };
   private readonly owners = new Map<number, OwnerState>();
   private readonly intervals = new Map<number, number>();
-  private readonly symbols = new Symbolizer();
-  private readonly allocs = new Map<string, AllocAccumulator>();
+  private readonly symbols: Symbolizer;
+  /** Core frame id → address and mapping of a native frame (pprof mappings with build ids). */
+  private readonly nativeFrames = new Map<number, NativeFrame>();
+  private readonly finished: Finished[] = [];
+  /** Every process seen, in the order they were seen (record prints them at the end). */
+  readonly processes: ProcessSummary[] = [];
+  private readonly exitNotes = new Map<number, string>();
+  private readonly run = new Map<ProcessSummary, NativeHeapValues>();
+  private readonly startedAt = Date.now();
+  private restoredOwners = new Set<number>();
   private nextTag = 1;
   private seq = 0;
   private readonly files: ProfileWriter | undefined;
@@ -63,6 +94,7 @@ export class NativeHeapAggregator {
   private constructor(readonly core: Core, readonly options: NativeHeapAggregatorOptions) {
     this.warnFn = options.warn ?? say;
     this.files = options.outputDir ? new ProfileWriter({ dir: options.outputDir }) : undefined;
+    this.symbols = new Symbolizer(options.lines !== false);
   }
 
   static async start(options: NativeHeapAggregatorOptions): Promise<NativeHeapAggregator> {
@@ -99,6 +131,7 @@ export class NativeHeapAggregator {
     if (!bytes) return;
     try {
       this.stats.restoredEntries = this.core.restoreSnapshot(bytes);
+      this.restoredOwners = new Set(this.core.tables().owners().map((r) => r.owner));
     } catch (err) {
       this.stats.snapshotRejected++;
       this.warn(`wasmprof native-heap: rejected the snapshot left by the previous aggregator (${messageOf(err)}); starting empty`);
@@ -130,6 +163,7 @@ export class NativeHeapAggregator {
       if (known) {
         // The pid's ring was replaced (exec): the old image's live allocations are gone.
         this.drainOwner(known);
+        this.finishOwner(known, 'exec');
         known.reader.close();
         this.core.clearOwner(pid);
         this.symbols.forget(pid);
@@ -138,8 +172,35 @@ export class NativeHeapAggregator {
       this.stats.ringsOpened++;
       this.symbols.prime(pid);
       this.intervals.set(pid, reader.interval);
-      this.owners.set(pid, { pid, reader, ino, tag: known?.tag ?? (this.nextTag++ & 0xffff), lastDiff: undefined, mismatch: 0, warned: false, targetTracked: 0, dropped: 0, lostFrees: 0 });
+      const heap = new OwnerHeap(pid, reader.interval);
+      if (!known && this.restoredOwners.delete(pid)) {
+        for (const e of this.core.tables().liveEntries()) if (e.owner === pid) heap.restore(e.address, e.size, e.stack);
+      }
+      const summary: ProcessSummary = { pid, ppid: reader.ppid, peakBytes: 0, peakTimeMs: 0, peakStacks: [], exit: undefined, inuseAtEndBytes: 0, endStacks: [] };
+      this.processes.push(summary);
+      this.owners.set(pid, { pid, reader, ino, tag: known?.tag ?? (this.nextTag++ & 0xffff), lastDiff: undefined, mismatch: 0, warned: false, targetTracked: 0, dropped: 0, lostFrees: 0, heap, summary });
     }
+  }
+
+  /** Symbolizes, in one batch, every return address of `evs` the frame cache does not know yet. */
+  private symbolize(owner: OwnerState, evs: readonly RingEvent[]): void {
+    const missing = new Map<bigint, [number, number]>();
+    for (const ev of evs) {
+      for (const addr of ev.stack) {
+        if (missing.has(addr)) continue;
+        const [lo, hi] = frameKey(addr, owner.tag);
+        if (this.core.lookupFrame(lo, hi) < 0) missing.set(addr, [lo, hi]);
+      }
+    }
+    if (missing.size === 0) return;
+    const addrs = [...missing.keys()];
+    const res = this.symbols.frames(owner.pid, addrs, owner.reader.ppid);
+    addrs.forEach((addr, i) => {
+      const [lo, hi] = missing.get(addr) as [number, number];
+      const id = this.core.storeFrame(lo, hi, res[i].frame);
+      const native = res[i].native;
+      if (native) this.nativeFrames.set(id, native);
+    });
   }
 
   private stackOf(owner: OwnerState, ev: RingEvent): number {
@@ -147,7 +208,11 @@ export class NativeHeapAggregator {
     for (const addr of ev.stack) {
       const [lo, hi] = frameKey(addr, owner.tag);
       let id = this.core.lookupFrame(lo, hi);
-      if (id < 0) id = this.core.storeFrame(lo, hi, this.symbols.frame(owner.pid, addr, owner.reader.ppid));
+      if (id < 0) { // evicted since the batch was symbolized
+        const r = this.symbols.frames(owner.pid, [addr], owner.reader.ppid)[0];
+        id = this.core.storeFrame(lo, hi, r.frame);
+        if (r.native) this.nativeFrames.set(id, r.native);
+      }
       ids.push(id);
     }
     return ids.length === 0 ? 0 : this.core.internStack(ids);
@@ -156,19 +221,18 @@ export class NativeHeapAggregator {
   private apply(owner: OwnerState, ev: RingEvent): void {
     const pid = owner.pid;
     const timeMs = Number(ev.timeNs / 1000000n);
+    if (ev.kind === EXIT_MARK_KIND) { owner.heap.markExit({ why: Number(ev.oldAddress), code: ev.size, timeMs }); return; }
     if (!KNOWN_KINDS.has(ev.kind)) { this.stats.unknownEvents++; return; }
     switch (ev.kind) {
       case LiveEventKind.free: case LiveEventKind.munmap: case LiveEventKind.shmDetach:
         this.core.liveEvent(ev.kind, pid, 0, ev.address, 0, 0, timeMs);
+        owner.heap.free(ev.address, (ev.size & FREE_TEMPORARY) !== 0);
         return;
       default: {
         const stack = this.stackOf(owner, ev);
         this.core.liveEvent(ev.kind as LiveEventKind, pid, ev.oldAddress, ev.address, ev.size, stack, timeMs);
-        if (stack === 0) return;
-        const [o, b] = sampleWeight(ev.size, owner.reader.interval);
-        const k = `${pid}:${stack}`;
-        const a = this.allocs.get(k);
-        if (a) { a.objects += o; a.bytes += b; } else this.allocs.set(k, { owner: pid, stack, objects: o, bytes: b });
+        if (ev.oldAddress !== 0n) owner.heap.free(ev.oldAddress);
+        if (stack !== 0 && ev.size > 0) owner.heap.alloc(ev.address, ev.size, stack, timeMs);
       }
     }
   }
@@ -179,6 +243,7 @@ export class NativeHeapAggregator {
     const limit = owner.reader.capacity;
     while (n < limit) {
       const evs = owner.reader.drain(Math.min(4096, limit - n));
+      this.symbolize(owner, evs);
       for (const ev of evs) this.apply(owner, ev);
       if (evs.length > 0) this.options.onEvents?.(owner.pid, evs);
       n += evs.length;
@@ -249,6 +314,8 @@ export class NativeHeapAggregator {
       for (const o of [...this.owners.values()]) {
         if (this.alive(o.pid)) continue;
         this.drainOwner(o);
+        this.finishOwner(o, this.exitNotes.get(o.pid) ?? zombieExit(o.pid) ?? (o.heap.exit ? `exit code ${o.heap.exit.code}` : 'ended'));
+        this.exitNotes.delete(o.pid);
         o.reader.close();
         try { unlinkSync(o.reader.path); } catch { /* gone */ }
         this.core.clearOwner(o.pid);
@@ -308,23 +375,89 @@ export class NativeHeapAggregator {
     return out;
   }
 
-  /** Builds the period's profile (gzipped pprof), resets the period's alloc counters, writes/hands it out. */
+  /** The wait status of a process, when the caller knows it better than /proc does (record knows its own child's). */
+  noteExit(pid: number, code: number | null, signal: string | null): void {
+    this.exitNotes.set(pid, describeWait(code, signal));
+  }
+
+  /** Ends an owner's period and folds it into the process summary and the whole run's values. */
+  private endPeriod(o: OwnerState): NativeHeapOwnerInput['values'] {
+    const p = o.heap.endPeriod();
+    const s = o.summary;
+    let run = this.run.get(s);
+    if (!run) { run = { inuse: new Map(), peak: new Map(), allocs: new Map(), temporary: new Map() }; this.run.set(s, run); }
+    if (p.peakBytes > s.peakBytes || s.peakStacks.length === 0) { s.peakBytes = p.peakBytes; s.peakTimeMs = p.peakTimeMs; s.peakStacks = topStacks(p.peak); run.peak = p.peak; }
+    s.inuseAtEndBytes = p.inuseBytes;
+    s.endStacks = topStacks(p.inuse);
+    run.inuse = p.inuse;
+    addInto(run.allocs, p.allocs);
+    addInto(run.temporary, p.temporary);
+    return p;
+  }
+
+  /**
+   * One profile of the whole run so far, every process seen: allocations and temporaries summed
+   * over the periods, peak_* at each process's highest period peak, inuse_* at its end (its exit
+   * for an ended process). `wasmprof record` draws its flame graph from it.
+   */
+  runProfile(): Uint8Array {
+    const owners: NativeHeapOwnerInput[] = this.processes.flatMap((s) => {
+      const values = this.run.get(s);
+      return values ? [{ pid: s.pid, labels: s.exit ? [['exit', s.exit]] as Array<[string, string]> : [], values }] : [];
+    });
+    this.resolveLines();
+    const intervals = [...this.intervals.values()];
+    const profile = buildNativeHeapProfile({
+      tables: this.core.tables(), owners, extras: { native: (id) => this.nativeFrames.get(id) },
+      timeNanos: this.startedAt * 1e6, durationNanos: (Date.now() - this.startedAt) * 1e6,
+      period: intervals.length ? intervals[0] : 524288, comments: ['wasmprof native-heap: the whole run (alloc_*, temporary_*: summed; peak_*: each process\'s highest peak; inuse_*: at its end)'],
+    });
+    return new Uint8Array(gzipSync(profile.encode()));
+  }
+
+  /** An owner's process ended (or exec'd): its last values wait for the next profile, labelled with why. */
+  private finishOwner(o: OwnerState, reason: string): void {
+    const mark = o.heap.exit;
+    const values = this.endPeriod(o);
+    o.summary.exit = reason;
+    const how = mark ? `in use when it started to exit (${markWords(mark)})` : reason === 'exec' ? 'in use when it exec\'d' : 'in use at its last event';
+    this.finished.push({ input: { pid: o.pid, labels: [['exit', reason]], values }, comment: `pid ${o.pid} ended (${reason}): inuse_* is what it held ${how}` });
+  }
+
+  private resolveLines(): void {
+    this.symbols.resolveLines(this.nativeFrames.values());
+    this.stats.lineRuns = this.symbols.lineRuns;
+    this.stats.lineMs = Math.round(this.symbols.lineMs);
+  }
+
+  /** Leaf-first function names of a stack, for summaries. */
+  stackNames(stack: number): string[] {
+    if (stack === 0) return [];
+    const tables = this.core.tables();
+    return tables.stackFrames(stack).map((f) => tables.frame(f).name);
+  }
+
+  /** Builds the period's profile (gzipped pprof), starts the next period, writes/hands it out. */
   writeProfile(): Uint8Array {
     const reports = this.check();
     const tables = this.core.tables();
     const now = Date.now();
+    const finished = this.finished.splice(0);
     const comments = [`wasmprof native-heap: ${this.owners.size} owner(s), ${this.stats.events} events`];
     for (const r of reports) {
       if (r.mismatch !== 0) comments.push(`live-map mismatch: owner ${r.pid}: ${r.mismatch} (target tracks ${r.targetTracked}; ${r.dropped} events dropped)`);
       else if (r.dropped > 0) comments.push(`owner ${r.pid}: ${r.dropped} events dropped by a full ring`);
     }
+    for (const f of finished) comments.push(f.comment);
+    const owners: NativeHeapOwnerInput[] = [...finished.map((f) => f.input)];
+    for (const o of this.owners.values()) owners.push({ pid: o.pid, labels: o.heap.exit ? [['exit', 'exiting']] : [], values: this.endPeriod(o) });
+    this.resolveLines();
     const intervals = [...this.intervals.values()];
     const profile = buildNativeHeapProfile({
-      tables, intervalOf: (o) => this.intervals.get(o) ?? 0, allocs: this.allocs.values(),
+      tables, owners, extras: { native: (id) => this.nativeFrames.get(id) },
       timeNanos: this.periodStart * 1e6, durationNanos: (now - this.periodStart) * 1e6,
       period: intervals.length ? intervals[0] : 524288, comments,
     });
-    this.allocs.clear();
     this.periodStart = now;
     const gz = new Uint8Array(gzipSync(profile.encode()));
     const seq = ++this.seq;

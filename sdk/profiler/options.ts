@@ -32,6 +32,12 @@ export interface StartOptions {
   /** Mean bytes between heap samples. Default 524288; from 1024 to 1 GiB. Env: `WASMPROF_HEAP_INTERVAL`
    *  (a number of bytes, or with a unit: `512KiB`, `1MiB`; KiB/MiB/GiB are 1024-based, KB/MB/GB 1000-based). */
   heapInterval?: number | string;
+  /** Heap profiles also carry alloc_objects/alloc_space: what was allocated in the period,
+   *  collected objects included. Needs the native bridge on Node 26 or later (elsewhere one line
+   *  says why and heap profiles stay in-use only); costs V8 memory for the collected samples,
+   *  bounded by restarting its sampler (docs/configuration.md, "Allocations"). Default false.
+   *  Env: `WASMPROF_HEAP_ALLOCATIONS`. */
+  heapAllocations?: boolean;
   /** Directory that receives `<type>-<pid>-<seq>.pb.gz` for every period. Env: `WASMPROF_OUTPUT_DIR`. */
   outputDir?: string;
   /** Resolve frames of transpiled code through source maps. Default true. Env: `WASMPROF_SOURCE_MAPS`. */
@@ -55,6 +61,7 @@ export interface ResolvedOptions {
   intervalMicros: number;
   periodMillis: number;
   heapIntervalBytes: number;
+  heapAllocations: boolean;
   outputDir: string | undefined;
   sourceMaps: boolean;
   labels: Array<[string, string]>;
@@ -68,6 +75,7 @@ export const ENV = {
   interval: 'WASMPROF_INTERVAL',
   period: 'WASMPROF_PERIOD',
   heapInterval: 'WASMPROF_HEAP_INTERVAL',
+  heapAllocations: 'WASMPROF_HEAP_ALLOCATIONS',
   outputDir: 'WASMPROF_OUTPUT_DIR',
   sourceMaps: 'WASMPROF_SOURCE_MAPS',
   service: 'WASMPROF_SERVICE',
@@ -83,6 +91,7 @@ export const DEFAULTS = {
   intervalMicros: 10_000,
   periodMillis: 60_000,
   heapIntervalBytes: 524_288,
+  heapAllocations: false,
   sourceMaps: true,
   frameCacheCapacity: 16_384,
   source: 'auto' as SourceChoice,
@@ -142,7 +151,7 @@ function bytes(o: Origin, min: number, max: number): number {
   return parseBytes(subject(o), o.value, { min, max, example: min === 1024 ? '524288 or 512KiB' : '64MiB' });
 }
 
-const KNOWN_KEYS = ['profiles', 'interval', 'period', 'heapInterval', 'outputDir', 'sourceMaps', 'labels', 'frameCacheCapacity', 'source', 'coreHighWater', 'env'];
+const KNOWN_KEYS = ['profiles', 'interval', 'period', 'heapInterval', 'heapAllocations', 'outputDir', 'sourceMaps', 'labels', 'frameCacheCapacity', 'source', 'coreHighWater', 'env'];
 
 /** process.env, or an empty environment where reading it is not allowed (Deno without --allow-env):
  *  the WASMPROF_* variables then simply do not apply. */
@@ -167,6 +176,7 @@ export function resolveOptions(options: StartOptions = {}, extraKeys: readonly s
   const iv = pick('interval', options.interval, env, ENV.interval);
   const pe = pick('period', options.period, env, ENV.period);
   const hi = pick('heapInterval', options.heapInterval, env, ENV.heapInterval);
+  const ha = pick('heapAllocations', options.heapAllocations, env, ENV.heapAllocations);
   const od = pick('outputDir', options.outputDir, env, ENV.outputDir);
   const sm = pick('sourceMaps', options.sourceMaps, env, ENV.sourceMaps);
   const fc = pick('frameCacheCapacity', options.frameCacheCapacity, env, ENV.frameCacheCapacity);
@@ -206,6 +216,7 @@ export function resolveOptions(options: StartOptions = {}, extraKeys: readonly s
     intervalMicros,
     periodMillis: periodMicros / 1000,
     heapIntervalBytes: hi ? bytes(hi, LIMITS.heapIntervalBytes.min, LIMITS.heapIntervalBytes.max) : DEFAULTS.heapIntervalBytes,
+    heapAllocations: ha ? parseBoolean(subject(ha), ha.value) : DEFAULTS.heapAllocations,
     outputDir,
     sourceMaps: sm ? parseBoolean(subject(sm), sm.value) : DEFAULTS.sourceMaps,
     labels,

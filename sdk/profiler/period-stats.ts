@@ -21,6 +21,8 @@ export function periodStats(cs: CoreStats, cpu: CpuIngest | undefined, heap: Hea
     heap,
     labelTransitions: Math.max(0, timeline.count - 1),
     labelTransitionsDropped: timeline.dropped,
+    labelSource: timeline.source ?? 'unused',
+    labelUnreadable: timeline.unreadable ?? 0,
     frameCache: { entries: fc.entries, capacity: fc.capacity, hits: fc.hits, misses: fc.misses, evictions: fc.evictions, hitRate: fc.hitRate },
     drops: { ...cs.drops },
     timings: { rotateMs: t.rotateMs, sourceMapsMs: t.sourceMapsMs, buildMs: 0, maxSliceMs: 0, encodeMs: 0 },
@@ -41,7 +43,7 @@ export function periodComments(s: PeriodStats, c: CommentContext): string[] {
     `wasmprof: source=${c.source} interval=${o.intervalMicros}us period=${o.periodMillis}ms profiles=${o.profiles.join(',')}`,
     `wasmprof core drops: noMemory=${s.drops.noMemory} abandonedCaptures=${s.drops.abandonedCaptures} staleKeys=${s.drops.staleKeys} truncatedStacks=${s.drops.truncatedStacks}`,
     `wasmprof frame cache: entries=${s.frameCache.entries} capacity=${s.frameCache.capacity} hits=${s.frameCache.hits} misses=${s.frameCache.misses} evictions=${s.frameCache.evictions} hitRate=${s.frameCache.hitRate.toFixed(4)}`,
-    `wasmprof labels: transitions=${s.labelTransitions} dropped=${s.labelTransitionsDropped} unknownLabelSamples=${s.unknownLabelSamples}`,
+    `wasmprof labels: source=${s.labelSource} transitions=${s.labelTransitions} dropped=${s.labelTransitionsDropped} unknownLabelSamples=${s.unknownLabelSamples} unreadable=${s.labelUnreadable}`,
     `wasmprof cpu time: scope=${s.cpuScope}`,
     ...c.upkeepComments,
   ];

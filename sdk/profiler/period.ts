@@ -196,9 +196,10 @@ export class PeriodPipeline {
       for (const type of o.profiles) {
         if (type === 'native-heap') continue; // built by the native-heap aggregator
         if ((type === 'heap' && !c.heap) || (type !== 'heap' && !c.cpu)) continue;
+        const heap = type === 'heap' ? c.heap : undefined;
         profiles[type] = yield* buildProfileSteps({
-          tables, type, timeNanos: c.startNanos, durationNanos, comments,
-          period: type === 'heap' ? o.heapIntervalBytes : o.intervalMicros * 1000,
+          tables, type, timeNanos: c.startNanos, durationNanos, comments: heap?.notes ? [...comments, ...heap.notes] : comments,
+          period: type === 'heap' ? o.heapIntervalBytes : o.intervalMicros * 1000, allocations: heap?.allocations === true,
         }, slicer);
         yield;
       }

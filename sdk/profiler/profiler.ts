@@ -9,28 +9,34 @@ import { startNativeHeap } from '../native-heap/in-process.js';
 import { enableDetailedLineInfo, v8ClockOffsetMicros } from '../runtime/node.js';
 import { messageOf, OnceReporter } from '../runtime/report.js';
 import { TimeSlicer } from '../runtime/slices.js';
-import { LabelContext, type Labels } from '../sources/labels.js';
+import { LabelContext, type Labels, type LabelSource } from '../sources/labels.js';
 import type { SourceFactories } from '../sources/select.js';
 import type { CpuSource, HeapSource } from '../sources/types.js';
 import { CoreUpkeep } from './core-upkeep.js';
 import { deliver } from './delivery.js';
-import { heapNow, profileWindow } from './on-demand.js';
+import { allocsNow, heapNow, profileWindow } from './on-demand.js';
 import { OutputDirWriter } from './output-dir.js';
 import type { ResolvedOptions } from './options.js';
 import { PeriodPipeline } from './period.js';
 import { PeriodRun } from './period-run.js';
-import type { PeriodResult, Profiler, ProfilerOptions } from './types.js';
+import type { PeriodResult, Profiler, ProfilerOptions, StartContext } from './types.js';
 import { warmUp } from './warm-up.js';
 
 /** Longest piece of period work done in one turn of the event loop. */
 const SLICE_MS = 2;
+/** When the pipeline is warmed up after start (at most half a period). */
+const WARM_UP_DELAY_MS = 1000;
 /** Time an exporter may take to deliver the last period when the profiler stops. */
 const EXPORT_CLOSE_TIMEOUT_MS = 5000;
 
-let active: ProfilerImpl | undefined;
+// A global slot, not a module variable: the CommonJS preload is a bundle (dist/register.cjs)
+// with its own copy of these modules, and a program that also imports wasmprof must still see
+// the profiler it started.
+const ACTIVE = Symbol.for('wasmprof.activeProfiler');
+type ActiveSlot = { [ACTIVE]?: ProfilerImpl };
 /** The profiler running in this thread, if any (one per thread). */
-export function activeProfiler(): ProfilerImpl | undefined { return active; }
-export function setActive(p: ProfilerImpl | undefined): void { active = p; }
+export function activeProfiler(): ProfilerImpl | undefined { return (globalThis as ActiveSlot)[ACTIVE]; }
+export function setActive(p: ProfilerImpl | undefined): void { (globalThis as ActiveSlot)[ACTIVE] = p; }
 
 export class ProfilerImpl implements Profiler {
   readonly source: 'native' | 'inspector';
@@ -46,15 +52,17 @@ export class ProfilerImpl implements Profiler {
   /** The period being processed, which an exiting process finishes synchronously. */
   private inflight: PeriodRun<PeriodResult> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private warmTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private finalTaken = false;
   private lastResult: PeriodResult | undefined;
   private readonly problems = new OnceReporter();
 
   constructor(readonly options: ResolvedOptions, private readonly sources: SourceFactories, core: Core,
-    private readonly onPeriod: ProfilerOptions['onPeriod'], private readonly exporter?: Exporter) {
+    private readonly onPeriod: ProfilerOptions['onPeriod'], private readonly exporter?: Exporter,
+    private readonly startContext: StartContext = {}) {
     this.source = sources.kind;
-    this.labelContext = new LabelContext(v8ClockOffsetMicros());
+    this.labelContext = new LabelContext({ clockOffset: v8ClockOffsetMicros(), reader: sources.sampleLabels?.() });
     this.maps = options.sourceMaps ? new SourceMapResolver() : undefined;
     this.upkeep = new CoreUpkeep(core, options.coreHighWaterBytes, this.maps);
     this.writer = options.outputDir !== undefined ? new OutputDirWriter(options.outputDir) : undefined;
@@ -71,20 +79,50 @@ export class ProfilerImpl implements Profiler {
 
   async begin(): Promise<void> {
     const o = this.options;
-    warmUp(this.upkeep.core.module); // before the sources start, so that it stays out of the first period
     this.upkeep.core.startSampling();
     if (o.profiles.includes('wall') || o.profiles.includes('cpu')) {
       enableDetailedLineInfo();
       this.cpu = this.sources.cpu();
-      await this.cpu.start(o.intervalMicros);
+      await this.cpu.start(o.intervalMicros, { fresh: this.startContext.beforeMain === true });
     }
     if (o.profiles.includes('heap')) {
       this.heap = this.sources.heap();
-      await this.heap.start(o.heapIntervalBytes, 128);
+      await this.heap.start(o.heapIntervalBytes, 128, { allocations: o.heapAllocations });
     }
     // The aggregator drains this process's ring; its periods are ours, so its own timer is set
     // beyond any period.
     const nativeHeap = o.profiles.includes('native-heap') ? await startNativeHeap({ periodMs: 86_400_000 }) : undefined;
+    this.finishBegin(nativeHeap);
+  }
+
+  /** Whether beginNow() can start everything inside the call. */
+  get canBeginNow(): boolean { return this.source === 'native' && !this.options.profiles.includes('native-heap'); }
+
+  /**
+   * begin() for a preload that cannot wait: the native sources' start() calls do all their work
+   * before returning their promise, so sampling runs when this returns; the promise reports
+   * whether they succeeded.
+   */
+  beginNow(): Promise<void> {
+    if (!this.canBeginNow) return Promise.reject(new Error('wasmprof: beginNow() needs the native source and no native-heap profile'));
+    const o = this.options;
+    this.upkeep.core.startSampling();
+    const started: Promise<void>[] = [];
+    if (o.profiles.includes('wall') || o.profiles.includes('cpu')) {
+      enableDetailedLineInfo();
+      this.cpu = this.sources.cpu();
+      started.push(this.cpu.start(o.intervalMicros, { fresh: this.startContext.beforeMain === true }));
+    }
+    if (o.profiles.includes('heap')) {
+      this.heap = this.sources.heap();
+      started.push(this.heap.start(o.heapIntervalBytes, 128, { allocations: o.heapAllocations }));
+    }
+    this.finishBegin(undefined);
+    return Promise.all(started).then(() => undefined);
+  }
+
+  private finishBegin(nativeHeap: Awaited<ReturnType<typeof startNativeHeap>> | undefined): void {
+    const o = this.options;
     this.pipeline = new PeriodPipeline({
       options: o, source: this.source, cpu: this.cpu, heap: this.heap, labels: this.labelContext, maps: this.maps,
       upkeep: this.upkeep, writer: this.writer, slicer: this.slicer,
@@ -93,6 +131,16 @@ export class ProfilerImpl implements Profiler {
     }, nativeHeap);
     this.pipeline.begin();
     this.schedule();
+    // Warm-up makes the first rotation run optimized code; a process that ends before it runs
+    // (CLIs, test workers) never needs it, and it is start-up CPU every one of them would pay.
+    const module = this.upkeep.core.module;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      if (this.stopped) return;
+      warmUp(module);
+      this.cpu?.warm?.();
+    }, Math.min(WARM_UP_DELAY_MS, o.periodMillis / 2));
+    this.warmTimer.unref?.();
   }
 
   async abort(): Promise<void> {
@@ -115,8 +163,26 @@ export class ProfilerImpl implements Profiler {
     return heapNow(this.options, this.heap);
   }
 
+  allocationsUnavailable(): string | undefined {
+    if (!this.heap) return "heap profiling is off: start() with 'heap' among the profiles and heapAllocations: true";
+    if (!this.options.heapAllocations) return 'allocation profiles are off: start() with heapAllocations: true (WASMPROF_HEAP_ALLOCATIONS=true)';
+    if (this.heap.allocationsUnavailable !== undefined) return this.heap.allocationsUnavailable;
+    return this.heap.peek && this.heap.allocationMark ? undefined : 'this heap source does not count allocations';
+  }
+
+  allocsProfile(seconds?: number, signal?: AbortSignal): Promise<Uint8Array> {
+    if (this.stopped) return Promise.reject(new Error('wasmprof: the profiler is stopped'));
+    const why = this.allocationsUnavailable();
+    if (why !== undefined) return Promise.reject(new Error(`wasmprof: no allocation profile: ${why}`));
+    if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)) {
+      return Promise.reject(new RangeError(`wasmprof: allocsProfile(seconds): from more than 0 to 3600 (got ${String(seconds)})`));
+    }
+    return allocsNow(this.options, this.heap!, seconds, signal);
+  }
+
   runWithLabels<T>(labels: Labels, fn: () => T): T { return this.labelContext.run(labels, fn); }
   currentLabels(): Labels | undefined { return this.labelContext.labels(); }
+  get labelSource(): LabelSource { return this.labelContext.labelSource; }
 
   collect(): Promise<PeriodResult> {
     if (this.stopped) return Promise.reject(new Error('wasmprof: the profiler is stopped'));
@@ -129,6 +195,7 @@ export class ProfilerImpl implements Profiler {
     }
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.warmTimer) clearTimeout(this.warmTimer);
     return this.enqueue(true);
   }
 
@@ -148,6 +215,7 @@ export class ProfilerImpl implements Profiler {
     if (!this.canStopSync || !this.pipeline) return undefined;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.warmTimer) clearTimeout(this.warmTimer);
     const f = this.inflight;
     if (f && !f.done) this.finishNow(f);
     if (this.finalTaken) return this.lastResult;
@@ -174,6 +242,7 @@ export class ProfilerImpl implements Profiler {
   private schedule(): void {
     if (this.stopped || (!this.writer && !this.onPeriod && !this.exporter)) return;
     if (this.timer) clearTimeout(this.timer);
+    if (this.warmTimer) clearTimeout(this.warmTimer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.enqueue(false).catch((err) => this.report('period', err));
@@ -239,6 +308,6 @@ export class ProfilerImpl implements Profiler {
 
   /** Called by stop paths when everything is over. */
   release(): void {
-    if (active === this) active = undefined;
+    if (activeProfiler() === this) setActive(undefined);
   }
 }

@@ -3,7 +3,7 @@
 import type { Exporter } from '../export/index.js';
 import type { CpuIngest } from '../ingest/cpu.js';
 import type { HeapIngest } from '../ingest/heap.js';
-import type { Labels } from '../sources/labels.js';
+import type { Labels, LabelSource } from '../sources/labels.js';
 import type { ResolvedOptions, StartOptions } from './options.js';
 
 export interface ProfilerOptions extends StartOptions {
@@ -21,6 +21,10 @@ export interface PeriodStats extends CpuIngest {
   heap: HeapIngest | undefined;
   labelTransitions: number;
   labelTransitionsDropped: number;
+  /** How labels reached samples: read at each sample, from an async-hook timeline, or no labels used yet. */
+  labelSource: 'sample-time' | 'async-hooks' | 'unused';
+  /** Sample-time: lookups that found an unreadable context (counted as unlabelled). */
+  labelUnreadable: number;
   frameCache: { entries: number; capacity: number; hits: number; misses: number; evictions: number; hitRate: number };
   drops: { noMemory: number; abandonedCaptures: number; staleKeys: number; truncatedStacks: number };
   /** Milliseconds: stopping/rotating the sources (one stall), waiting for new source maps (async),
@@ -55,6 +59,8 @@ export interface Profiler {
   runWithLabels<T>(labels: Labels, fn: () => T): T;
   /** The labels active in the calling context. */
   currentLabels(): Labels | undefined;
+  /** How labels reach samples in this thread, and why not read at sample time when they are not. */
+  readonly labelSource: LabelSource;
   /** Ends the last period, stops the sources, and returns the last period. */
   stop(): Promise<PeriodResult>;
   /** A wall profile (gzipped pprof) of the next `seconds`, taken next to the periods without
@@ -62,5 +68,16 @@ export interface Profiler {
   profileWindow(seconds: number, signal?: AbortSignal): Promise<Uint8Array>;
   /** The heap in use now (gzipped pprof); needs `heap` among the profiles. */
   heapProfile(): Promise<Uint8Array>;
+  /** Why there is no allocation profile here (undefined: there is one). */
+  allocationsUnavailable(): string | undefined;
+  /** A heap profile with alloc_* (gzipped pprof): the allocations of the next `seconds` (sooner
+   *  when `signal` aborts), or without `seconds` those since the current period began. Needs
+   *  `heap`, `heapAllocations: true` and a source that counts them (allocationsUnavailable()). */
+  allocsProfile(seconds?: number, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
+/** How the profiler is started, beyond the user's options. */
+export interface StartContext {
+  /** A preload before the application's main module: no application code has run yet. */
+  beforeMain?: boolean;
+}

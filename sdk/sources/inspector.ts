@@ -10,13 +10,17 @@
 //   * the stop serialises and parses the period's profile on this thread, which stalls the event
 //     loop (tens of ms for a large program; the native bridge avoids this).
 // Each operation is written once, as a generator of protocol commands; a session runs it either
-// at once (Node: an in-thread session answers before post() returns, which is what the exit path
-// needs) or command by command as the answers come (Deno answers in a later turn of the loop, so
-// there the sources have no `sync` side and a profiler must be stopped with `await stop()`).
+// at once (an in-thread session answers before post() returns: Node does, Deno does through
+// answerNow() in sdk/runtime/deno.ts; what the exit path needs) or command by command as the
+// answers come (a runtime that answers later: the sources then have no `sync` side and a profiler
+// must be stopped with `await stop()`).
 import { Session } from 'node:inspector';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile, SyncCpuSource, SyncHeapSource } from './types.js';
+import { answerNow } from '../runtime/deno.js';
+import type { CpuSource, HeapSource, HeapStartOptions, RawCpuProfile, RawHeapProfile, SyncCpuSource, SyncHeapSource } from './types.js';
+import { allocationsOffNote, allocationsWarning, INSPECTOR_ALLOCATIONS_UNAVAILABLE } from './heap-allocations.js';
+import { warnOnce } from '../runtime/report.js';
 
 type Params = Record<string, unknown>;
 
@@ -76,6 +80,16 @@ export class InspectorSession {
     return step.value;
   }
 
+  /** True when the runtime answers before post() returns (probed with two harmless commands). */
+  answersNow(): boolean {
+    try {
+      this.runNow((function* (): Operation<void> { yield ['Profiler.enable']; yield ['Profiler.disable']; })());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** One command, answered whenever the runtime answers. */
   post<T>(method: string, params?: Params): Promise<T> {
     return this.run((function* (): Operation<T> { return (yield [method, params]) as T; })());
@@ -89,11 +103,11 @@ export class InspectorSession {
   private send(method: string, params: Params | undefined, answer: (err: Error | null, res: unknown) => void): void {
     const s = this.session;
     if (!s) { answer(new Error(`wasmprof: inspector session closed (${method})`), undefined); return; }
-    s.post(method, params ?? {}, (err, res) => answer(err ? new Error(`wasmprof: inspector ${method} failed: ${err.message}`) : null, res));
+    answerNow(() => s.post(method, params ?? {}, (err, res) => answer(err ? new Error(`wasmprof: inspector ${method} failed: ${err.message}`) : null, res)));
   }
 }
 
-/** The session's answers come in the same call in Node, later in Deno. */
+/** The default for a source: Node answers in the same call; in Deno select.ts probes (answersNow). */
 function answersNow(): boolean {
   return typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
 }
@@ -122,7 +136,7 @@ export class InspectorCpuSource implements CpuSource {
     this.sync = now ? { rotate: () => this.need().runNow(this.rotateOp()), stop: () => this.need().runNow(this.stopOp()) } : undefined;
   }
 
-  async start(intervalMicros: number): Promise<void> {
+  async start(intervalMicros: number, options?: { fresh?: boolean }): Promise<void> {
     if (this.session) throw new Error('wasmprof: the CPU profile is already running');
     const s = new InspectorSession();
     this.session = s;
@@ -130,7 +144,7 @@ export class InspectorCpuSource implements CpuSource {
     // on-stack-replacement code: a hot loop compiled that way before now (say, under an earlier
     // profile) would be charged to its caller. A full GC first drops that code and V8 recompiles
     // it under the profiler's logging — what the native bridge does at its start, too.
-    fullGc();
+    if (options?.fresh !== true) fullGc();
     const interval = Math.max(1, Math.round(intervalMicros));
     await open(s, this.sync !== undefined, (function* (): Operation<void> {
       yield ['Profiler.enable'];
@@ -170,15 +184,21 @@ export class InspectorCpuSource implements CpuSource {
 export class InspectorHeapSource implements HeapSource {
   readonly kind = 'inspector' as const;
   readonly sync: SyncHeapSource | undefined;
+  /** The protocol can keep collected samples (includeObjectsCollectedBy*) but not say which of
+   *  them are live, so allocations are never counted here (heap-allocations.ts). */
+  readonly allocationsUnavailable = INSPECTOR_ALLOCATIONS_UNAVAILABLE;
   private session: InspectorSession | undefined;
+  private refused = false;
 
   constructor(now: boolean = answersNow()) {
     this.sync = now ? { profile: () => this.need().runNow(this.profileOp()), stop: () => { this.session?.runNow(this.stopOp()); } } : undefined;
   }
 
   /** The inspector protocol has no stack-depth parameter (V8 keeps 128 frames). */
-  async start(intervalBytes: number, _stackDepth: number): Promise<void> {
+  async start(intervalBytes: number, _stackDepth: number, options?: HeapStartOptions): Promise<void> {
     if (this.session) throw new Error('wasmprof: the heap profile is already running');
+    this.refused = options?.allocations === true;
+    if (this.refused) warnOnce('heap allocations', allocationsWarning(this.allocationsUnavailable));
     const s = new InspectorSession();
     this.session = s;
     await open(s, this.sync !== undefined, (function* (): Operation<void> {
@@ -193,7 +213,9 @@ export class InspectorHeapSource implements HeapSource {
   async stop(): Promise<void> { await this.session?.run(this.stopOp()); }
 
   private *profileOp(): Operation<RawHeapProfile> {
-    return ((yield ['HeapProfiler.getSamplingProfile']) as { profile: RawHeapProfile }).profile;
+    const profile = ((yield ['HeapProfiler.getSamplingProfile']) as { profile: RawHeapProfile }).profile;
+    if (this.refused) profile.notes = [allocationsOffNote(this.allocationsUnavailable)];
+    return profile;
   }
 
   private *stopOp(): Operation<void> {
@@ -213,7 +235,7 @@ export class InspectorHeapSource implements HeapSource {
   }
 }
 
-/** The sources as Deno gets them: the same, answered asynchronously (no `sync` side). */
+/** The sources as a runtime that answers later gets them (no `sync` side). */
 export class AsyncInspectorCpuSource extends InspectorCpuSource {
   constructor() { super(false); }
 }
@@ -246,6 +268,7 @@ export class OffCpuSource implements CpuSource {
 export class OffHeapSource implements HeapSource {
   readonly kind = 'inspector' as const;
   readonly sync: SyncHeapSource = { profile: () => OffHeapSource.emptyProfile(), stop: () => undefined };
+  readonly allocationsUnavailable = 'the heap is not profiled (node:inspector was refused)';
   async start(): Promise<void> { /* nothing to start */ }
   async profile(): Promise<RawHeapProfile> { return OffHeapSource.emptyProfile(); }
   private static emptyProfile(): RawHeapProfile {

@@ -1,7 +1,19 @@
 // Labels on samples: runWithLabels(labels, fn) and the mapping from V8's samples to the label
 // context that was active when each sample was taken.
 //
-// Approach — a timeline of context transitions:
+// Two ways to learn which label set was active at a sample, one result: a timeline of label
+// sets over time, which each sample is matched against at the end of its period.
+//
+// Sample-time (native bridge, Node 24+; Node 22 with --experimental-async-context-frame):
+//   The label set lives in an AsyncLocalStorage as a token (a native object holding the set's
+//   id). Node keeps every AsyncLocalStorage store in the AsyncContextFrame that V8 carries
+//   across await and callbacks, so entering and leaving a context costs nothing extra; the V8
+//   bridge reads the frame in its SIGPROF handler at every sample and records (time, id) when
+//   the id changes (native-bridge/v8/sample-labels.cc). No hook runs per callback. The
+//   bridge's layout facts are checked here (calibrate()) before it may read; if any check
+//   fails, the async-hook timeline below is used instead and `labelSource` says why.
+//
+// Async-hook timeline (node:inspector, Node 20, Node 22 by default):
 //   * The label set lives in an AsyncLocalStorage, so it follows fn into the async work it starts
 //     (promises, timers, I/O callbacks, across `await`).
 //   * V8 samples the thread from another thread and stamps each sample with its monotonic clock;
@@ -29,6 +41,41 @@ import { AsyncLocalStorage, createHook, type AsyncHook } from 'node:async_hooks'
 
 export type Labels = Readonly<Record<string, string>>;
 
+/** The V8 bridge's sample-time label reader (see the top of this file). */
+export interface SampleLabelReader {
+  /** '' when it can be tried for this storage, else why not. */
+  init(storage: object, capacity: number): string;
+  /** A new token for label set `id` (1 to 2^30). */
+  token(id: number): object;
+  /** Runs the handler's lookup now: true when it finds `id` (0: no labels). */
+  check(id: number): boolean;
+  enable(): void;
+  /** [overflow time or -1, unreadable count, time, id, time, id, ...] since the last drain. */
+  drain(): Float64Array;
+  stop(): void;
+}
+
+/** How labels reach samples in this thread. */
+export interface LabelSource {
+  kind: 'sample-time' | 'async-hooks' | 'unused';
+  /** Why sample-time reading is not used, when it is not. */
+  reason?: string;
+}
+
+export interface LabelContextOptions {
+  /** V8 clock minus performance.now(), in µs. */
+  clockOffset: number;
+  /** Most transitions kept per period (default 1,048,576). */
+  maxTransitions?: number;
+  reader?: SampleLabelReader;
+}
+
+type Token = object & { labelSet?: LabelSet };
+
+/** Distinct label sets kept as ready tokens (identical sets reuse one). */
+const TOKEN_CACHE = 4096;
+const MAX_ID = 1 << 30;
+
 /** The value kept in AsyncLocalStorage: one immutable label set. */
 export class LabelSet {
   constructor(readonly labels: Labels, readonly entries: ReadonlyArray<readonly [string, string]>) {}
@@ -42,6 +89,10 @@ export interface LabelTimeline {
   /** Time from which labels are unknown (the log overflowed), or Infinity. */
   unknownFrom: number;
   dropped: number;
+  /** How the timeline was recorded. */
+  source?: LabelSource['kind'];
+  /** Samples whose label set the bridge could not read (sample-time only). */
+  unreadable?: number;
 }
 
 const INITIAL = 1024;
@@ -62,7 +113,7 @@ function validate(labels: unknown): Array<[string, string]> {
 }
 
 export class LabelContext {
-  private readonly als = new AsyncLocalStorage<LabelSet>();
+  private readonly als = new AsyncLocalStorage<LabelSet | Token>();
   private hook: AsyncHook | undefined;
   private times = new Float64Array(INITIAL).fill(-Infinity, 0, 1);
   private sets: Array<LabelSet | undefined> = [undefined];
@@ -72,17 +123,37 @@ export class LabelContext {
   /** Label set of the code running now, as far as the timeline knows. */
   private current: LabelSet | undefined = undefined;
   private active = true;
+  private readonly clockOffset: number;
+  private readonly maxTransitions: number;
+  private readonly reader: SampleLabelReader | undefined;
+  private source: LabelSource = { kind: 'unused' };
+  // Sample-time mode: ids of label sets, tokens by content, ids whose token was collected.
+  private readonly byId = new Map<number, LabelSet>();
+  private readonly tokens = new Map<string, Token>();
+  private freed: number[] = [];
+  private nextId = 1;
+  private registry: FinalizationRegistry<number> | undefined;
+  private unreadable = 0;
 
-  constructor(private readonly clockOffset: number, private readonly maxTransitions = 1 << 20) {}
+  constructor(options: LabelContextOptions) {
+    this.clockOffset = options.clockOffset;
+    this.maxTransitions = options.maxTransitions ?? 1 << 20;
+    this.reader = options.reader;
+  }
+
+  /** How labels reach samples (decided by the first runWithLabels). */
+  get labelSource(): LabelSource { return this.source; }
 
   /** Runs fn with these labels added to (and overriding) the labels already active. */
   run<T>(labels: Labels, fn: () => T): T {
     if (typeof fn !== 'function') throw new TypeError('wasmprof: runWithLabels(labels, fn): fn must be a function');
     const added = validate(labels);
-    const outer = this.als.getStore();
+    const outer = this.setOf(this.als.getStore());
     const merged: Record<string, string> = outer ? { ...outer.labels } : {};
     for (const [k, v] of added) merged[k] = v;
     const entries = Object.keys(merged).sort().map((k) => [k, merged[k]] as const);
+    if (this.source.kind === 'unused') this.chooseSource();
+    if (this.source.kind === 'sample-time') return this.als.run(this.tokenFor(merged, entries), fn);
     const set = new LabelSet(Object.freeze(merged), entries);
     this.ensureHook();
     return this.als.run(set, () => {
@@ -97,18 +168,96 @@ export class LabelContext {
   }
 
   /** The labels active in the calling context. */
-  labels(): Labels | undefined { return this.als.getStore()?.labels; }
+  labels(): Labels | undefined { return this.setOf(this.als.getStore())?.labels; }
 
   /** Ends the recording for good (hooks off). */
   disable(): void {
     this.active = false;
     this.hook?.disable();
     this.hook = undefined;
+    if (this.source.kind === 'sample-time') this.reader?.stop();
+  }
+
+  private setOf(stored: LabelSet | Token | undefined): LabelSet | undefined {
+    return stored instanceof LabelSet ? stored : stored?.labelSet;
+  }
+
+  /** Sample-time reading when the bridge offers it and passes every check, else the hook. */
+  private chooseSource(): void {
+    const reader = this.reader;
+    if (!reader) { this.source = { kind: 'async-hooks', reason: 'the stack source reads no labels at sample time (node:inspector)' }; return; }
+    let reason: string;
+    try {
+      reason = reader.init(this.als, Math.min(this.maxTransitions, 1 << 24));
+      if (reason === '') reason = this.calibrate(reader);
+    } catch (err) {
+      reason = err instanceof Error ? err.message : String(err);
+    }
+    if (reason !== '') {
+      reader.stop();
+      this.source = { kind: 'async-hooks', reason };
+      return;
+    }
+    this.registry = new FinalizationRegistry((id) => { this.freed.push(id); });
+    reader.enable();
+    this.source = { kind: 'sample-time' };
+  }
+
+  /** The bridge's lookup must find our token in frames of every shape we can make here. */
+  private calibrate(reader: SampleLabelReader): string {
+    const other = new AsyncLocalStorage<number>();
+    const id = this.nextId++;
+    const token: Token = reader.token(id);
+    const checks: Array<[string, () => boolean]> = [
+      ['outside any label context', () => reader.check(0)],
+      ['inside runWithLabels', () => this.als.run(token, () => reader.check(id))],
+      ['with another AsyncLocalStorage inside', () => this.als.run(token, () => other.run(1, () => reader.check(id)))],
+      ['with another AsyncLocalStorage only', () => other.run(2, () => reader.check(0))],
+      ['after leaving runWithLabels', () => { this.als.run(token, () => undefined); return reader.check(0); }],
+    ];
+    for (const [what, check] of checks) {
+      if (!check()) return `AsyncLocalStorage is not kept where the bridge reads it (check failed: ${what}); Node 24+ keeps it there, Node 22 with --experimental-async-context-frame`;
+    }
+    return '';
+  }
+
+  private tokenFor(labels: Labels, entries: ReadonlyArray<readonly [string, string]>): Token {
+    let key = '';
+    for (const [k, v] of entries) key += `${k}\u0000${v}\u0001`;
+    let token = this.tokens.get(key);
+    if (token) return token;
+    while (this.byId.has(this.nextId)) this.nextId = this.nextId >= MAX_ID ? 1 : this.nextId + 1;
+    const id = this.nextId;
+    this.nextId = id >= MAX_ID ? 1 : id + 1;
+    const set = new LabelSet(Object.freeze({ ...labels }), entries);
+    token = this.reader!.token(id) as Token;
+    token.labelSet = set;
+    this.byId.set(id, set);
+    this.registry!.register(token, id);
+    if (this.tokens.size >= TOKEN_CACHE) this.tokens.clear();
+    this.tokens.set(key, token);
+    return token;
+  }
+
+  /** Sample-time mode: the bridge's transitions since the last period join the timeline. */
+  private pull(): void {
+    const d = this.reader!.drain();
+    this.unreadable = d[1];
+    for (let i = 2; i + 1 < d.length; i += 2) {
+      const id = d[i + 1];
+      this.transitionAt(d[i], id === 0 ? undefined : this.byId.get(id));
+    }
+    if (d[0] >= 0 && this.unknownFrom === Infinity) { this.unknownFrom = d[0]; this.dropped++; }
+    // A collected token is in no frame any more: no sample drained later can carry its id.
+    for (const id of this.freed) this.byId.delete(id);
+    this.freed = [];
   }
 
   /** Transitions since `since` are carried over into the next period; everything else is handed out. */
   take(since: number): LabelTimeline {
-    const out: LabelTimeline = { times: this.times, sets: this.sets, count: this.count, unknownFrom: this.unknownFrom, dropped: this.dropped };
+    if (this.source.kind === 'sample-time' && this.active) this.pull();
+    const out: LabelTimeline = { times: this.times, sets: this.sets, count: this.count, unknownFrom: this.unknownFrom, dropped: this.dropped,
+      source: this.source.kind, unreadable: this.unreadable };
     // The next period starts with the state just before `since` and every transition after it
     // (a source that starts the next profile before stopping the last has samples there).
     // Entry 0 is always at -Infinity, so `first` stays >= 1.
@@ -133,10 +282,14 @@ export class LabelContext {
 
   private transition(set: LabelSet | undefined): void {
     if (set === this.current) return;
+    if (this.active) this.transitionAt(this.now(), set);
+    else this.current = set;
+  }
+
+  private transitionAt(time: number, set: LabelSet | undefined): void {
     this.current = set;
-    if (!this.active) return;
     if (this.count >= this.maxTransitions) {
-      if (this.unknownFrom === Infinity) this.unknownFrom = this.now();
+      if (this.unknownFrom === Infinity) this.unknownFrom = time;
       this.dropped++;
       return;
     }
@@ -145,7 +298,7 @@ export class LabelContext {
       bigger.set(this.times);
       this.times = bigger;
     }
-    this.times[this.count] = this.now();
+    this.times[this.count] = time;
     this.sets[this.count] = set;
     this.count++;
   }
@@ -154,7 +307,7 @@ export class LabelContext {
     if (this.hook || !this.active) return;
     const als = this.als;
     this.hook = createHook({
-      before: () => { this.transition(als.getStore()); },
+      before: () => { this.transition(this.setOf(als.getStore())); },
     });
     this.hook.enable();
   }

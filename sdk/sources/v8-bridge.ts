@@ -10,9 +10,10 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import type { CpuSource, HeapSource, RawCpuProfile, RawHeapProfile, SyncCpuSource, SyncHeapSource } from './types.js';
+import type { AllocationMark, CpuSource, HeapSource, HeapStartOptions, RawCpuProfile, RawHeapProfile, SyncCpuSource, SyncHeapSource } from './types.js';
 import { binaryCandidates, buildFailureReason, explain, missingBinary, packageRoot, type BinaryCandidate } from '../runtime/addon-files.js';
-import { messageOf, oneLine } from '../runtime/report.js';
+import { messageOf, oneLine, warnOnce } from '../runtime/report.js';
+import type { SampleLabelReader } from './labels.js';
 
 /** Bumped with the addon's JS surface; an addon with another value is treated as stale. */
 const ABI_VERSION = 1;
@@ -26,10 +27,20 @@ interface RawAddon {
   cpuRunning(): boolean;
   lastTimings(): Float64Array;
   threadCpuMicros(): number;
-  heapStart(intervalBytes: number, stackDepth: number): void;
+  heapStart(intervalBytes: number, stackDepth: number, keepCollected?: boolean): void;
   heapProfile(): NativeHeapProfile;
   heapStop(): void;
   heapRunning(): boolean;
+  /** Whether heapProfile() says which samples are live (a V8 with AllocationProfile::Sample::
+   *  is_live, Node 26); absent from builds before it was added. */
+  heapLiveness?: boolean;
+  // Sample-time labels (native-bridge/v8/sample-labels.cc); absent from older builds.
+  labelsInit?(storage: object, capacity: number): string;
+  labelToken?(id: number): object;
+  labelsCheck?(id: number): boolean;
+  labelsEnable?(): void;
+  labelsDrain?(): Float64Array;
+  labelsStop?(): void;
 }
 
 const RAW_FUNCTIONS = [
@@ -84,6 +95,12 @@ export interface NativeHeapSource extends HeapSource {
   readonly kind: 'native';
 }
 
+export interface NativeHeapOptions {
+  /** With allocations counted: samples of collected objects kept before V8's sampler is
+   *  restarted at a period's end (default COLLECTED_SAMPLE_CAP; tests make it small). */
+  collectedSampleCap?: number;
+}
+
 export interface V8Bridge {
   /** Absolute path of the loaded .node file. */
   readonly path: string;
@@ -94,9 +111,11 @@ export interface V8Bridge {
   cpu(options?: NativeCpuOptions): NativeCpuSource;
   /** A heap source for the calling thread's isolate (V8 has one sampling heap profiler per
    *  isolate, shared with node:inspector). */
-  heap(): NativeHeapSource;
+  heap(options?: NativeHeapOptions): NativeHeapSource;
   /** CPU time used by the calling thread so far (µs), as the addon measures it. */
   threadCpuMicros(): number;
+  /** Labels read at each CPU sample, where this addon has them (see sources/labels.ts). */
+  sampleLabels(): SampleLabelReader | undefined;
 }
 
 export type V8BridgeLoad = V8Bridge | { error: string };
@@ -109,7 +128,8 @@ export interface V8BridgeLoadOptions {
   statusPath?: string;
 }
 
-import { shapeCpu, shapeHeap, warmShaping, type NativeCpuPeriod, type NativeHeapProfile } from './v8-shape.js';
+import { shapeCpu, shapeHeap, shapeHeapWindow, warmShaping, type NativeCpuPeriod, type NativeHeapProfile } from './v8-shape.js';
+import { allocationNotes, allocationsOffNote, allocationsWarning, COLLECTED_SAMPLE_CAP, restartNote } from './heap-allocations.js';
 
 // ------------------------------------------------------------------------------------ loading
 
@@ -175,11 +195,26 @@ function loadCandidate(c: BinaryCandidate): V8Bridge | string {
     path,
     origin: c.origin,
     cpu: (options?: NativeCpuOptions) => new NativeCpu(addon, options?.collectGarbageFirst ?? true),
-    heap: () => new NativeHeap(addon),
+    heap: (options?: NativeHeapOptions) => new NativeHeap(addon, options?.collectedSampleCap ?? COLLECTED_SAMPLE_CAP),
     threadCpuMicros: () => addon.threadCpuMicros(),
+    sampleLabels: () => sampleLabelReader(addon),
   };
   loaded.set(path, bridge);
   return bridge;
+}
+
+/** The addon's sample-time label functions, when this build has them. */
+function sampleLabelReader(addon: RawAddon): SampleLabelReader | undefined {
+  const { labelsInit, labelToken, labelsCheck, labelsEnable, labelsDrain, labelsStop } = addon;
+  if (!labelsInit || !labelToken || !labelsCheck || !labelsEnable || !labelsDrain || !labelsStop) return undefined;
+  return {
+    init: (storage, capacity) => labelsInit.call(addon, storage, capacity),
+    token: (id) => labelToken.call(addon, id),
+    check: (id) => labelsCheck.call(addon, id),
+    enable: () => labelsEnable.call(addon),
+    drain: () => labelsDrain.call(addon),
+    stop: () => labelsStop.call(addon),
+  };
 }
 
 // ------------------------------------------------------------------------------------ sources
@@ -194,10 +229,11 @@ class NativeCpu implements NativeCpuSource {
     private readonly collectFirst: boolean,
   ) {}
 
-  async start(intervalMicros: number): Promise<void> {
-    this.addon.cpuStart(intervalMicros, this.collectFirst);
-    warmShaping();
+  async start(intervalMicros: number, options?: { fresh?: boolean }): Promise<void> {
+    this.addon.cpuStart(intervalMicros, this.collectFirst && options?.fresh !== true);
   }
+
+  warm(): void { warmShaping(); }
 
   /** V8's calls are synchronous: the promise-returning methods only wrap these. */
   readonly sync: SyncCpuSource = { rotate: () => this.rotateNow(), stop: () => this.shape(this.addon.cpuStop()) };
@@ -245,20 +281,89 @@ class NativeCpu implements NativeCpuSource {
 
 class NativeHeap implements NativeHeapSource {
   readonly kind = 'native' as const;
+  readonly allocationsUnavailable: string | undefined;
+  private interval = 0;
+  private depth = 0;
+  /** Allocations asked for but not countable here: said once at start and in every profile. */
+  private refused = false;
+  /** Collected samples are kept (V8's flags) and allocations counted. */
+  private counting = false;
+  /** Runs of V8's sampler: a restart forgets every sample and starts the ids again. */
+  private epoch = 0;
+  private epochStartMillis = 0;
+  private periodMark: AllocationMark = { epoch: 0, sampleId: 0, atMillis: 0 };
 
-  constructor(private readonly addon: RawAddon) {}
-
-  async start(intervalBytes: number, stackDepth: number): Promise<void> {
-    this.addon.heapStart(intervalBytes, stackDepth);
+  constructor(private readonly addon: RawAddon, private readonly collectedCap: number) {
+    if (!Number.isSafeInteger(collectedCap) || collectedCap < 0) throw new RangeError(`wasmprof: collectedSampleCap must be a whole number >= 0 (got ${String(collectedCap)})`);
+    this.allocationsUnavailable = addon.heapLiveness === true ? undefined
+      : addon.heapLiveness === false
+        ? `V8 ${process.versions.v8} (Node ${process.version}) does not say which sampled objects are still live, so live and collected samples cannot be told apart (Node 26's V8 does)`
+        : 'this build of the V8 bridge predates allocation profiles; rebuild it (npm run build:native)';
   }
 
-  readonly sync: SyncHeapSource = { profile: () => shapeHeap(this.addon.heapProfile()), stop: () => this.addon.heapStop() };
+  async start(intervalBytes: number, stackDepth: number, options?: HeapStartOptions): Promise<void> {
+    const want = options?.allocations === true;
+    const counting = want && this.allocationsUnavailable === undefined;
+    this.addon.heapStart(intervalBytes, stackDepth, counting);
+    this.interval = intervalBytes;
+    this.depth = stackDepth;
+    this.counting = counting;
+    this.refused = want && !counting;
+    if (this.refused) warnOnce('heap allocations', allocationsWarning(this.allocationsUnavailable!));
+    this.epoch++;
+    this.epochStartMillis = Date.now();
+    this.periodMark = { epoch: this.epoch, sampleId: 0, atMillis: this.epochStartMillis };
+  }
+
+  readonly sync: SyncHeapSource = { profile: () => this.read(undefined, true), stop: () => this.addon.heapStop() };
 
   async profile(): Promise<RawHeapProfile> {
     return this.sync.profile();
   }
 
+  async peek(since?: AllocationMark): Promise<RawHeapProfile> {
+    return this.read(since, false);
+  }
+
+  allocationMark(): AllocationMark | undefined {
+    if (!this.counting) return undefined;
+    const { maxSampleId } = shapeHeapWindow(this.addon.heapProfile(), Infinity, this.interval);
+    return { epoch: this.epoch, sampleId: Math.max(maxSampleId, this.periodMark.sampleId), atMillis: Date.now() };
+  }
+
   async stop(): Promise<void> {
     this.sync.stop();
+  }
+
+  /** The heap now, with the allocations since `since` (default: the period's mark); a period's
+   *  read (`endsPeriod`) moves the mark, and restarts V8's sampler when the collected samples
+   *  it keeps pass the cap (the only way to let V8 free them). */
+  private read(since: AllocationMark | undefined, endsPeriod: boolean): RawHeapProfile {
+    const raw = this.addon.heapProfile();
+    if (!this.counting) {
+      const out = shapeHeap(raw);
+      if (this.refused) out.notes = [allocationsOffNote(this.allocationsUnavailable!)];
+      return out;
+    }
+    const from = since ?? this.periodMark;
+    const sameRun = from.epoch === this.epoch;
+    const w = shapeHeapWindow(raw, sameRun ? from.sampleId : 0, this.interval);
+    const notes = allocationNotes({ windowStartMillis: sameRun ? from.atMillis : this.epochStartMillis, inuseSinceMillis: this.epochStartMillis,
+      lostBeforeMillis: sameRun ? undefined : from.atMillis });
+    if (endsPeriod) {
+      const now = Date.now();
+      this.periodMark = { epoch: this.epoch, sampleId: Math.max(w.maxSampleId, this.periodMark.sampleId), atMillis: now };
+      if (w.collected > this.collectedCap) {
+        this.addon.heapStop();
+        this.addon.heapStart(this.interval, this.depth, true);
+        this.epoch++;
+        this.epochStartMillis = now;
+        this.periodMark = { epoch: this.epoch, sampleId: 0, atMillis: now };
+        notes.push(restartNote(w.collected, this.collectedCap, now));
+      }
+    }
+    w.profile.notes = notes;
+    w.profile.collectedSamples = w.collected;
+    return w.profile;
   }
 }

@@ -32,6 +32,20 @@ export interface NativeHeapProfile {
   urls: string[];
   /** 3 per sample: size (bytes, size * count), node id, ordinal. */
   samples: Float64Array;
+  /** V8's scaled count of each sample (absent from builds before it was added). */
+  sampleCounts?: Float64Array;
+  /** 1 when the sample's object is still live, 0 when the GC collected it: only from a V8 that
+   *  says so (Node 26), and only meaningful when collected samples are kept. */
+  sampleLive?: Int32Array;
+}
+
+/** A profile with the allocations of a window counted, and what the source needs to know next. */
+export interface HeapWindow {
+  profile: RawHeapProfile;
+  /** Samples of collected objects V8 still holds (what its memory grows with). */
+  collected: number;
+  /** Highest sample id of the profile (0 without samples). */
+  maxSampleId: number;
 }
 
 const urlCache = new Map<string, string>();
@@ -101,6 +115,15 @@ function buildCpuNodes(nd: Int32Array, fd: Int32Array, strings: string[]): RawPr
 }
 
 export function shapeHeap(p: NativeHeapProfile): RawHeapProfile {
+  const nodes = shapeHeapNodes(p);
+  const s = p.samples;
+  const samples = new Array<{ size: number; nodeId: number; ordinal: number }>(s.length / 3);
+  for (let i = 0, o = 0; o < s.length; i++, o += 3) samples[i] = { size: s[o], nodeId: s[o + 1], ordinal: s[o + 2] };
+  return { head: nodes[0], samples };
+}
+
+/** The tree, pre-order (nodes[0] is the root). */
+function shapeHeapNodes(p: NativeHeapProfile): RawHeapNode[] {
   const nd = p.nodes;
   const count = nd.length / 5;
   const nodes = new Array<RawHeapNode>(count);
@@ -122,10 +145,61 @@ export function shapeHeap(p: NativeHeapProfile): RawHeapProfile {
     const parent = nd[o + 1];
     if (parent >= 0) nodes[parent].children.push(node);
   }
+  return nodes;
+}
+
+/**
+ * The profile of a sampler that keeps collected samples: V8's per-node sums then mix live and
+ * collected objects, so both are counted again from the samples. In use: the live samples.
+ * Allocated: the samples with an id above `sinceSampleId` (ids grow with time), collected or not.
+ * Scaling is V8's own, as it scales a node's allocations: per (node, size), n samples stand for
+ * round(n / (1 - exp(-size / interval))) objects. Not per sample: V8 rounds each sample's count
+ * to a whole number, which for objects near the interval in size loses up to a third.
+ */
+export function shapeHeapWindow(p: NativeHeapProfile, sinceSampleId: number, intervalBytes: number): HeapWindow {
+  const live = p.sampleLive;
+  const counts = p.sampleCounts;
+  if (!live || !counts) throw new Error('wasmprof: this V8 bridge does not say which heap samples are live; rebuild it (npm run build:native)');
+  const nodes = shapeHeapNodes(p);
+  // node id → size → [live samples, allocated samples]
+  const tally = new Map<number, Map<number, [number, number]>>();
   const s = p.samples;
-  const samples = new Array<{ size: number; nodeId: number; ordinal: number }>(s.length / 3);
-  for (let i = 0, o = 0; o < s.length; i++, o += 3) samples[i] = { size: s[o], nodeId: s[o + 1], ordinal: s[o + 2] };
-  return { head: nodes[0], samples };
+  const liveSamples: Array<{ size: number; nodeId: number; ordinal: number }> = [];
+  let collected = 0;
+  let maxSampleId = 0;
+  for (let i = 0, o = 0; i < counts.length; i++, o += 3) {
+    const nodeId = s[o + 1], id = s[o + 2];
+    const size = counts[i] > 0 ? s[o] / counts[i] : 0;
+    if (id > maxSampleId) maxSampleId = id;
+    const isLive = live[i] === 1;
+    if (isLive) liveSamples.push({ size: s[o], nodeId, ordinal: id });
+    else collected++;
+    const allocated = id > sinceSampleId;
+    if (!isLive && !allocated) continue;
+    let sizes = tally.get(nodeId);
+    if (!sizes) tally.set(nodeId, sizes = new Map());
+    let t = sizes.get(size);
+    if (!t) sizes.set(size, t = [0, 0]);
+    if (isLive) t[0]++;
+    if (allocated) t[1]++;
+  }
+  for (const n of nodes) {
+    n.selfSize = 0;
+    n.selfCount = 0;
+    n.allocSize = 0;
+    n.allocCount = 0;
+    const sizes = tally.get(n.id);
+    if (!sizes) continue;
+    for (const [size, [liveN, allocN]] of sizes) {
+      const scale = size > 0 ? 1 / -Math.expm1(-size / intervalBytes) : 1;
+      const liveObjects = Math.floor(liveN * scale + 0.5), allocObjects = Math.floor(allocN * scale + 0.5);
+      n.selfCount += liveObjects;
+      n.selfSize += liveObjects * size;
+      n.allocCount += allocObjects;
+      n.allocSize += allocObjects * size;
+    }
+  }
+  return { profile: { head: nodes[0], samples: liveSamples, allocations: true }, collected, maxSampleId };
 }
 
 let warmed = false;

@@ -93,12 +93,14 @@ export function loadCpuProfile(bytes: Uint8Array, name: string): ProfileModel {
     return node;
   };
 
+  let durationNanos = 0;
   if (timed) {
     const deltas = Array.isArray(profile.timeDeltas) ? profile.timeDeltas : [];
     // A sample stands for the time until the next one, as in DevTools; the last one runs to endTime.
     let t = Number(profile.startTime ?? 0);
     const stamps = samples.map((_, i) => (t += Number(deltas[i] ?? 0)));
     const end = Number(profile.endTime ?? stamps[stamps.length - 1]);
+    durationNanos = Math.round((end - Number(profile.startTime ?? 0)) * 1000);
     samples.forEach((id, i) => {
       if (!byId.has(id)) throw new ViewInputError(`not a profile (a sample refers to unknown node ${id})`);
       const next = i + 1 < stamps.length ? stamps[i + 1] : end;
@@ -108,7 +110,7 @@ export function loadCpuProfile(bytes: Uint8Array, name: string): ProfileModel {
   } else {
     for (const n of nodes) if (n.hitCount) builder.add(resolve(n.id), 0, [n.hitCount]);
   }
-  return builder.build(name, 'cpuprofile', sampleTypes, sampleTypes.length - 1);
+  return builder.build(name, 'cpuprofile', sampleTypes, sampleTypes.length - 1, durationNanos);
 }
 
 function flattenHead(head: CpuProfileNode): CpuProfileNode[] {

@@ -75,5 +75,5 @@ export function loadPprof(bytes: Uint8Array, name: string): ProfileModel {
     });
     builder.add(builder.stack(stack), builder.labelSet(labels), sample.value.map((v) => Number(v)));
   }
-  return builder.build(name, 'pprof', sampleTypes, defaultSampleType);
+  return builder.build(name, 'pprof', sampleTypes, defaultSampleType, Number(profile.durationNanos));
 }

@@ -41,6 +41,8 @@ export interface ProfileModel {
   sampleTypes: SampleType[];
   /** Index into sampleTypes used when the user does not choose one. */
   defaultSampleType: number;
+  /** How long the profile covers, in nanoseconds; 0 when the file does not say. */
+  durationNanos: number;
   frames: Frame[];
   tree: CallTree;
   /** Each label set is a sorted list of [key, value]; index 0 is always the empty set. */
@@ -121,12 +123,13 @@ export class ProfileBuilder {
     this.sampleIndex.set(key, this.samples.length - 1);
   }
 
-  build(name: string, format: ProfileModel['format'], sampleTypes: SampleType[], defaultSampleType: number): ProfileModel {
+  build(name: string, format: ProfileModel['format'], sampleTypes: SampleType[], defaultSampleType: number, durationNanos = 0): ProfileModel {
     return {
       name,
       format,
       sampleTypes,
       defaultSampleType,
+      durationNanos: Number.isFinite(durationNanos) && durationNanos > 0 ? durationNanos : 0,
       frames: this.frames,
       tree: this.tree,
       labelSets: this.labelSets,

@@ -16,7 +16,14 @@ export interface TopTable {
   rows: TopRow[];
 }
 
-export function computeTop(model: ProfileModel, sampleType: number): TopTable {
+/** Flat and cum per frame index of the model, and the total, for one sample type. */
+export interface FunctionTotals {
+  total: number;
+  flat: Float64Array;
+  cum: Float64Array;
+}
+
+export function functionTotals(model: ProfileModel, sampleType: number): FunctionTotals {
   const { parent, frame } = model.tree;
   const n = parent.length;
   const self = new Float64Array(n);
@@ -52,20 +59,29 @@ export function computeTop(model: ProfileModel, sampleType: number): TopTable {
     stack.push([node, false]);
     for (const c of children[node]) stack.push([c, true]);
   }
+  return { total, flat, cum };
+}
 
+export function computeTop(model: ProfileModel, sampleType: number): TopTable {
+  const { total, flat, cum } = functionTotals(model, sampleType);
   const rows: TopRow[] = [];
   model.frames.forEach((fr, i) => {
     if (flat[i] !== 0 || cum[i] !== 0) rows.push({ frame: fr, flat: flat[i], cum: cum[i] });
   });
-  rows.sort((a, b) => b.flat - a.flat || b.cum - a.cum || cmp(a.frame.name, b.frame.name) || cmp(a.frame.file, b.frame.file));
+  rows.sort((a, b) => b.flat - a.flat || b.cum - a.cum || compareFrames(a.frame, b.frame));
   return { total, rows };
+}
+
+/** By name, then file: the last tie-breaker of every table, so output is deterministic. */
+export function compareFrames(a: Frame, b: Frame): number {
+  return cmp(a.name, b.name) || cmp(a.file, b.file);
 }
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function percent(part: number, total: number): string {
+export function percent(part: number, total: number): string {
   return total === 0 ? '0.00%' : `${((part / total) * 100).toFixed(2)}%`;
 }
 
@@ -99,13 +115,19 @@ export function formatTop(model: ProfileModel, sampleType: number, table: TopTab
     sum += r.flat;
     return [fmt(r.flat), percent(r.flat, table.total), percent(sum, table.total), fmt(r.cum), percent(r.cum, table.total)];
   });
-  const head = ['flat', 'flat%', 'sum%', 'cum', 'cum%'];
+  lines.push(...tableLines(['flat', 'flat%', 'sum%', 'cum', 'cum%'], cells, shown.map((r) => r.frame)));
+  return lines.join('\n') + '\n';
+}
+
+/** Right-aligned numeric columns under `head`, each row ending with "name  file:line". */
+export function tableLines(head: string[], cells: string[][], frames: Frame[]): string[] {
   const widths = head.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)) + 2);
   const row = (values: string[], tail: string): string => values.map((v, c) => v.padStart(widths[c])).join('') + (tail ? `  ${tail}` : '');
-  lines.push(row(head, ''));
-  shown.forEach((r, i) => {
-    const where = location(r.frame);
-    lines.push(row(cells[i], where ? `${r.frame.name}  ${where}` : r.frame.name));
-  });
-  return lines.join('\n') + '\n';
+  return [
+    row(head, ''),
+    ...frames.map((frame, i) => {
+      const where = location(frame);
+      return row(cells[i], where ? `${frame.name}  ${where}` : frame.name);
+    }),
+  ];
 }

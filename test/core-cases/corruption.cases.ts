@@ -2,13 +2,13 @@
 // kind of mutation (the debug build calls a hook between the individual stores), instantiate a
 // "child" on the copy, postforkChild(), then use it normally. At every interruption point.
 import { Core } from '../../sdk/core.js';
-import { HDR, HDR_RESET, HOOK_LAST } from '../../sdk/core/layout.generated.js';
+import { HDR, HDR_RESET, HOOK_LAST, LIVE_CHUNK_ENTRIES } from '../../sdk/core/layout.generated.js';
 import type { CoreCase, Assert, CaseContext } from './harness.js';
 import { frame, stackNames, rng, liveDigest } from './util.js';
 
 const HOOK_NAMES = ['', 'frame cache move-to-front unlinked', 'frame cache relinked', 'frame cache eviction unchained', 'frame cache eviction slot reused',
   'table entries grown', 'table buckets half rebuilt', 'table insert', 'table remove', 'live insert', 'live remove',
-  'string bytes copied', 'pool pop', 'sample half added'];
+  'string bytes copied', 'pool pop', 'sample half added', 'live chunk taken', 'live bucket half split', 'live chunk returned', 'sample table half grown'];
 const OPTIONS = { frameCacheCapacity: 8, seed: 1, pid: 1 };
 
 /** Exercises every mutation kind: cache hits/evictions, table growth, inserts and removals. */
@@ -24,6 +24,12 @@ function workload(c: Core): void {
     const h = cap?.commit(0, 0, 1, 10) ?? 0;
     c.trackAlloc(i % 3, 0x1000 + (i % 40) * 8, 8 + i, h);
     if (i % 3 === 0) c.trackFree(i % 3, 0x1000 + ((i + 7) % 40) * 8);
+  }
+  // Live-table chunks taken and returned, twice (the second burst reuses the free list).
+  const s = c.internStack([c.internFrame(frame('burst'))]);
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 5 * LIVE_CHUNK_ENTRIES; i++) c.raw.liveAlloc(7, i * 16, 0, 16, s, 0);
+    for (let i = 0; i < 5 * LIVE_CHUNK_ENTRIES; i++) c.raw.liveFree(7, i * 16, 0);
   }
 }
 

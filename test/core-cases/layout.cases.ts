@@ -87,22 +87,27 @@ export const cases: CoreCase[] = [
       const c = newCore(ctx);
       const s = c.internStack([c.internFrame(frame('x'))]);
       c.addSample(3, s, 0, 11, 22, 33, -44);
-      const se = table(c, L.TV_SAMPLES).at(0, L.SAMPLE_ENTRY_SIZE);
+      // Open addressing: scan the slots (TV_SAMPLE_SLOTS of them) for the one occupied cell.
+      const slots = u32(c, c.raw.tablesView() + L.TV_SAMPLE_SLOTS * 4);
+      const occupied = Array.from({ length: slots }, (_, i) => table(c, L.TV_SAMPLES).at(i, L.SAMPLE_ENTRY_SIZE)).filter((at) => u32(c, at + L.SAMPLE_STACK) !== 0);
+      t.equal(occupied.length, 1, 'one occupied slot');
+      t.equal(table(c, L.TV_SAMPLES).count, 1, 'and a cell count of 1');
+      const se = occupied[0];
       t.deepEqual([u32(c, se + L.SAMPLE_KIND), u32(c, se + L.SAMPLE_STACK), u32(c, se + L.SAMPLE_LABELS)], [3, s, 0]);
       t.deepEqual([0, 1, 2, 3].map((j) => i64(c, se + L.SAMPLE_VALUES + j * 8)), [11, 22, 33, -44]);
-      // A batch written by hand with the BATCH_* layout, not through addSamples().
+      // A batch of columns written by hand, not through addSamples(): v0, v1 (f64), stacks, labels (u32).
       const raw: CoreExports = c.raw;
-      const ptr = raw.stagingBuffer(2 * L.BATCH_RECORD_SIZE);
+      const ptr = raw.stagingBuffer(2 * 24);
       const dv = new DataView(raw.memory.buffer);
       for (let i = 0; i < 2; i++) {
-        const r = ptr + i * L.BATCH_RECORD_SIZE;
-        dv.setUint32(r + L.BATCH_STACK, s, true); dv.setUint32(r + L.BATCH_LABELS, 0, true);
-        dv.setFloat64(r + L.BATCH_V0, 100 + i, true); dv.setFloat64(r + L.BATCH_V1, 7, true);
+        dv.setFloat64(ptr + i * 8, 100 + i, true); dv.setFloat64(ptr + 16 + i * 8, 7, true);
+        dv.setUint32(ptr + 32 + i * 4, s, true); dv.setUint32(ptr + 40 + i * 4, 0, true);
       }
-      t.equal(raw.sampleAddBatch(5, ptr, 2), 2);
+      t.equal(raw.sampleAddColumns(5, ptr + 32, ptr + 40, ptr, ptr + 16, 0, 2), 2);
       t.deepEqual(c.tables().samples(5).map((r) => r.values), [[201, 14, 0, 0]], 'both records summed into one cell');
       c.trackAlloc(9, 0x1_2345_6789n, 640, s, 1234);
-      const le = table(c, L.TV_LIVE).at(0, L.LIVE_ENTRY_SIZE);
+      // The live table is chunked: its view pointer is the chunk directory.
+      const le = u32(c, table(c, L.TV_LIVE).at(0, 4));
       t.deepEqual([u32(c, le + L.LIVE_OWNER), u32(c, le + L.LIVE_ADDR_LO), u32(c, le + L.LIVE_ADDR_HI), u32(c, le + L.LIVE_STACK),
         f64(c, le + L.LIVE_SIZE), f64(c, le + L.LIVE_TIME)], [9, 0x2345_6789, 1, s, 640, 1234]);
       c.trackAlloc(9, 0x10, 60, s);
@@ -225,6 +230,11 @@ export const cases: CoreCase[] = [
         d.trackAlloc(1, i * 8, 8, h);
         if (i % 2) d.trackFree(1, (i - 1) * 8);
       }
+      // Enough allocations for several live-table chunks, then frees that return them.
+      const h = d.internStack([d.internFrame(frame('burst'))]);
+      for (let i = 0; i < 3 * L.LIVE_CHUNK_ENTRIES; i++) d.trackAlloc(2, i * 8, 8, h);
+      for (let i = 0; i < 3 * L.LIVE_CHUNK_ENTRIES; i++) d.trackFree(2, i * 8);
+      for (let kind = 0; kind < 40; kind++) d.addSample(kind, h, 0, 1); // past half of the first slots: the sample table grows
       t.ok([...seen].every((id) => id >= 1 && id <= L.HOOK_LAST), `every checkpoint id is in 1..HOOK_LAST (${[...seen].sort((a, b) => a - b)})`);
       t.equal(max, L.HOOK_LAST, 'and the last one is HOOK_LAST');
     },

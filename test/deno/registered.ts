@@ -1,5 +1,5 @@
 // Run by test/deno/run.mjs: the preload entry point under Deno, configured by WASMPROF_*.
-// The last period is written from 'beforeExit' (Deno's inspector has no synchronous stop).
+// The last period is written synchronously from process 'exit' / window 'unload' (docs/deno.md, Exits).
 import '../../sdk/register.ts';
 
 function registeredHotLoop(ms: number): number {

@@ -48,7 +48,7 @@ else {
     // The profile: native-heap sample types, pid label, the functions.
     const prof = Profile.decode(gunzipSync(agg.writeProfile()));
     const st = (i: number | bigint) => prof.stringTable.strings[Number(i)];
-    t.same(prof.sampleType.map((v) => st(v.type)), ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
+    t.same(prof.sampleType.map((v) => st(v.type)), ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space', 'peak_inuse_objects', 'peak_inuse_space', 'temporary_objects', 'temporary_space']);
     let inuse = 0;
     for (const s of prof.sample) {
       const pidLabel = s.label.find((l) => st(l.key) === 'pid');

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withImport } from '../../sdk/cli/record.js';
+import { withPreload } from '../../sdk/cli/record.js';
 import { CLI, decode, ensureBuilt, FIXTURES, profileFiles, ROOT, runChild, scratch, total } from './helpers.js';
 
 ensureBuilt();
@@ -81,7 +81,7 @@ t.test('bad flags fail before the program runs', async (t) => {
 });
 
 t.test('NODE_OPTIONS: the hook is appended, quoted', async (t) => {
-  t.equal(withImport(undefined, '/a/register.js'), '--import="/a/register.js"');
-  t.equal(withImport('--max-old-space-size=100 ', '/my dir/r.js'), '--max-old-space-size=100 --import="/my dir/r.js"');
-  t.equal(withImport('', '/q"x/r.js'), '--import="/q\\"x/r.js"');
+  t.equal(withPreload(undefined, '/a/register.cjs'), '--require="/a/register.cjs"');
+  t.equal(withPreload('--max-old-space-size=100 ', '/my dir/r.cjs'), '--max-old-space-size=100 --require="/my dir/r.cjs"');
+  t.equal(withPreload('', '/q"x/r.cjs'), '--require="/q\\"x/r.cjs"');
 });

@@ -27,6 +27,10 @@ export function flameGraphApp(data: ViewerData, lib: BrowserLib): void {
   const totalBox = byId<HTMLSpanElement>('total');
   const labelBox = byId<HTMLDivElement>('label-filters');
   const emptyNote = byId<HTMLParagraphElement>('empty');
+  const diffNote = byId<HTMLDivElement>('diff-note');
+  const baseOnlyBox = byId<HTMLElement>('base-only');
+  const baseOnlyList = byId<HTMLOListElement>('base-only-list');
+  const baseOnlyTotal = byId<HTMLSpanElement>('base-only-total');
   const hint = 'Hover a frame for details · click to zoom · Esc or “Reset zoom” to go back · / to search';
 
   // One entry per (profile, sample type): that is what the switcher offers.
@@ -115,32 +119,117 @@ export function flameGraphApp(data: ViewerData, lib: BrowserLib): void {
     return result;
   }
 
-  // Totals of the current view (profile, sample type, label filter).
+  // Totals of the current view (profile, sample type, label filter). On a differential
+  // profile base* are BASE's values, already multiplied by the normalization factor.
   let self = new Float64Array(0);
   let total = new Float64Array(0);
+  let baseSelf = new Float64Array(0);
+  let baseTotal = new Float64Array(0);
   let matched = new Uint8Array(0);
+
+  // Growth red, shrink blue-green, stronger the larger the change relative to the frame
+  // (|NEW − BASE| / max(NEW, BASE)); the square root keeps a 5 % change visible.
+  const SAME = 0.005;
+  function changeOf(now: number, before: number): { kind: 'growth' | 'shrink' | 'same'; relative: number } {
+    const most = Math.max(now, before);
+    const relative = most > 0 ? Math.min(1, Math.abs(deltaOf(now, before)) / most) : 0;
+    if (relative <= SAME) return { kind: 'same', relative: 0 };
+    return { kind: now > before ? 'growth' : 'shrink', relative };
+  }
+  function diffColor(now: number, before: number): string {
+    const { kind, relative } = changeOf(now, before);
+    const s = Math.sqrt(relative);
+    if (kind === 'growth') return `hsl(0, ${Math.round(50 + 40 * s)}%, ${Math.round(92 - 40 * s)}%)`;
+    if (kind === 'shrink') return `hsl(185, ${Math.round(40 + 40 * s)}%, ${Math.round(90 - 40 * s)}%)`;
+    return 'hsl(40, 6%, 86%)';
+  }
+  /** NEW − BASE, with the float noise of the scaling (1e-9 of the values) read as no change. */
+  function deltaOf(now: number, before: number): number {
+    const d = now - before;
+    return Math.abs(d) <= 1e-9 * (Math.abs(now) + Math.abs(before)) ? 0 : d;
+  }
+  function signed(value: number, unit: string): string {
+    return value === 0 ? lib.formatValue(0, unit) : `${value > 0 ? '+' : '-'}${lib.formatValue(Math.abs(value), unit)}`;
+  }
+  function relativeText(now: number, before: number): string {
+    if (before <= 0) return now > 0 ? 'new in NEW' : 'unchanged';
+    const r = (deltaOf(now, before) / before) * 100;
+    if (Math.abs(r) < 0.05) return '0.0%';
+    return `${r > 0 ? '+' : ''}${r.toFixed(1)}%`;
+  }
 
   function compute(): void {
     const p = data.profiles[state.profile];
     const prep = prepare(state.profile);
     const n = p.parent.length;
-    const stride = 2 + p.sampleTypes.length;
+    const k = p.sampleTypes.length;
+    const stride = 2 + k * (p.diff ? 2 : 1);
+    const scale = p.diff ? p.diff.scale[state.type] : 0;
     const setPasses = p.labelSets.map((set) => {
       for (const [k, v] of state.labels) if (!set.some(([sk, sv]) => sk === k && sv === v)) return false;
       return true;
     });
     self = new Float64Array(n);
+    baseSelf = new Float64Array(n);
     for (let i = 0; i < p.samples.length; i += stride) {
-      if (setPasses[p.samples[i + 1]]) self[p.samples[i]] += p.samples[i + 2 + state.type];
+      if (!setPasses[p.samples[i + 1]]) continue;
+      self[p.samples[i]] += p.samples[i + 2 + state.type];
+      if (p.diff) baseSelf[p.samples[i]] += p.samples[i + 2 + k + state.type] * scale;
     }
     total = Float64Array.from(self);
-    for (let i = n - 1; i >= 1; i--) total[p.parent[i]] += total[i];
+    baseTotal = Float64Array.from(baseSelf);
+    for (let i = n - 1; i >= 1; i--) {
+      total[p.parent[i]] += total[i];
+      baseTotal[p.parent[i]] += baseTotal[i];
+    }
     // Heaviest callee first, so the hot path reads from the left edge.
     for (const list of prep.children) {
       list.sort((a, b) => total[b] - total[a] || (p.frames[p.frame[a]][0] < p.frames[p.frame[b]][0] ? -1 : 1));
     }
     if (state.zoom >= n || total[state.zoom] <= 0) state.zoom = 0;
     computeSearch();
+    if (p.diff) fillDiffPanels();
+  }
+
+  // The normalization sentence, and the call paths that only BASE has: they have no width in
+  // a graph sized by NEW, so they are listed below it instead of silently vanishing.
+  function fillDiffPanels(): void {
+    const p = data.profiles[state.profile];
+    const diff = p.diff!;
+    const unit = p.sampleTypes[state.type].unit;
+    diffNote.hidden = false;
+    diffNote.textContent = `Differential view: ${p.name} (NEW) minus ${diff.baseName} (BASE). Width is NEW; red grew, blue-green shrank. Normalization: ${diff.normalization[state.type]}.`;
+    diffNote.dataset.scale = String(diff.scale[state.type]);
+    diffNote.dataset.normalization = diff.normalization[state.type];
+    const gone: number[] = [];
+    let goneSum = 0;
+    for (let i = 1; i < p.parent.length; i++) {
+      if (total[i] <= 0 && baseTotal[i] > 0 && (p.parent[i] === 0 || total[p.parent[i]] > 0)) {
+        gone.push(i);
+        goneSum += baseTotal[i];
+      }
+    }
+    gone.sort((a, b) => baseTotal[b] - baseTotal[a]);
+    const LIMIT = 30;
+    baseOnlyList.replaceChildren(
+      ...gone.slice(0, LIMIT).map((node) => {
+        const li = document.createElement('li');
+        const names: string[] = [];
+        for (let a = node; a !== 0; a = p.parent[a]) names.push(frameLabel(a).name);
+        li.textContent = `${signed(-baseTotal[node], unit)}  ${names.reverse().join(' → ')}`;
+        li.dataset.node = String(node);
+        li.dataset.name = frameLabel(node).name;
+        li.dataset.base = String(baseTotal[node]);
+        return li;
+      }),
+    );
+    if (gone.length > LIMIT) {
+      const more = document.createElement('li');
+      more.textContent = `… and ${gone.length - LIMIT} more`;
+      baseOnlyList.appendChild(more);
+    }
+    baseOnlyTotal.textContent = `(${gone.length} call path${gone.length === 1 ? '' : 's'}, ${signed(-goneSum, unit)} after normalization)`;
+    baseOnlyBox.hidden = gone.length === 0;
   }
 
   function computeSearch(): void {
@@ -157,16 +246,21 @@ export function flameGraphApp(data: ViewerData, lib: BrowserLib): void {
     // Count a matched subtree once even when a frame inside it matches again (recursion).
     const covered = new Uint8Array(n);
     let sum = 0;
+    let baseSum = 0;
     for (let i = 1; i < n; i++) {
       const hit = frameHit[p.frame[i]];
       matched[i] = hit ? 1 : 0;
-      if (hit && !covered[p.parent[i]]) sum += total[i];
+      if (hit && !covered[p.parent[i]]) {
+        sum += total[i];
+        baseSum += baseTotal[i];
+      }
       covered[i] = hit || covered[p.parent[i]] ? 1 : 0;
     }
     const pct = total[0] > 0 ? (sum / total[0]) * 100 : 0;
     const unit = p.sampleTypes[state.type].unit;
-    searchStatus.textContent = `matched ${lib.formatValue(sum, unit)} (${pct.toFixed(2)}%)`;
+    searchStatus.textContent = `matched ${lib.formatValue(sum, unit)} (${pct.toFixed(2)}%)` + (p.diff ? ` · change ${signed(deltaOf(sum, baseSum), unit)}` : '');
     searchStatus.setAttribute('data-percent', pct.toFixed(2));
+    if (p.diff) searchStatus.setAttribute('data-delta', String(deltaOf(sum, baseSum)));
   }
 
   function escapeHtml(text: string): string {
@@ -190,8 +284,12 @@ export function flameGraphApp(data: ViewerData, lib: BrowserLib): void {
     const unit = p.sampleTypes[state.type].unit;
     const width = chart.clientWidth || 1000;
     const rootTotal = total[0];
-    totalBox.textContent = `${p.sampleTypes[state.type].type} total: ${lib.formatValue(rootTotal, unit)}`;
+    totalBox.textContent = p.diff
+      ? `${p.sampleTypes[state.type].type} NEW: ${lib.formatValue(rootTotal, unit)} · BASE: ${lib.formatValue(baseTotal[0], unit)}` +
+        `${p.diff.scale[state.type] !== 1 ? ' (normalized)' : ''} · change ${signed(deltaOf(rootTotal, baseTotal[0]), unit)}`
+      : `${p.sampleTypes[state.type].type} total: ${lib.formatValue(rootTotal, unit)}`;
     totalBox.setAttribute('data-total', String(rootTotal));
+    if (p.diff) totalBox.setAttribute('data-base-total', String(baseTotal[0]));
     totalBox.setAttribute('data-unit', unit);
     resetButton.disabled = state.zoom === 0;
     emptyNote.hidden = rootTotal > 0;
@@ -207,11 +305,14 @@ export function flameGraphApp(data: ViewerData, lib: BrowserLib): void {
       const labelled = w * width >= 28;
       // Padding only on labelled frames: on a 3px frame it would spill over its neighbours.
       const cls = 'frame' + (node === 0 ? ' root' : '') + (ancestor ? ' ancestor' : '') + (matched[node] ? ' match' : '') + (labelled ? ' labelled' : '');
-      const color = node === 0 ? '' : `background:${prep.colors[p.frame[node]]};`;
+      const color = p.diff ? `background:${diffColor(total[node], baseTotal[node])};` : node === 0 ? '' : `background:${prep.colors[p.frame[node]]};`;
+      const diffAttrs = p.diff
+        ? ` data-base="${baseTotal[node]}" data-delta="${deltaOf(total[node], baseTotal[node])}" data-change="${changeOf(total[node], baseTotal[node]).kind}"`
+        : '';
       const safe = escapeHtml(name);
       parts.push(
         `<div class="${cls}" style="left:${x * 100}%;width:${w * 100}%;top:${d * ROW}px;${color}" data-node="${node}" data-name="${safe}"` +
-          ` data-value="${total[node]}" data-percent="${percentOf(total[node], rootTotal)}"${matched[node] ? ' data-match="true"' : ''}>${labelled ? safe : ''}</div>`,
+          ` data-value="${total[node]}" data-percent="${percentOf(total[node], rootTotal)}"${diffAttrs}${matched[node] ? ' data-match="true"' : ''}>${labelled ? safe : ''}</div>`,
       );
     };
 
@@ -247,6 +348,20 @@ export function flameGraphApp(data: ViewerData, lib: BrowserLib): void {
     const { name, file, line } = frameLabel(node);
     const where = file ? `${file}${line > 0 ? `:${line}` : ''}` : '';
     const value = total[node];
+    if (p.diff) {
+      const before = baseTotal[node];
+      const parts = [
+        `NEW: ${lib.formatValue(value, st.unit)} (${percentOf(value, total[0])}% of NEW)` +
+          (state.zoom !== 0 ? `, ${percentOf(value, total[state.zoom])}% of zoomed` : ''),
+        `BASE: ${lib.formatValue(before, st.unit)} (${percentOf(before, baseTotal[0])}% of BASE${p.diff.scale[state.type] !== 1 ? ', normalized' : ''})`,
+        `change: ${signed(deltaOf(value, before), st.unit)} (${relativeText(value, before)})`,
+        `self change: ${signed(deltaOf(self[node], baseSelf[node]), st.unit)} (NEW ${lib.formatValue(self[node], st.unit)}, BASE ${lib.formatValue(baseSelf[node], st.unit)})`,
+      ];
+      let goneBelow = 0;
+      for (const c of prepare(state.profile).children[node]) if (total[c] <= 0) goneBelow += baseTotal[c];
+      if (goneBelow > 0) parts.push(`callees only in BASE: ${signed(-goneBelow, st.unit)}`);
+      return { name, where, parts };
+    }
     const parts = [
       `${st.type}: ${lib.formatValue(value, st.unit)} (${percentOf(value, total[0])}% of total` +
         (state.zoom !== 0 ? `, ${percentOf(value, total[state.zoom])}% of zoomed` : '') + ')',
@@ -315,6 +430,13 @@ export function flameGraphApp(data: ViewerData, lib: BrowserLib): void {
     tooltip.hidden = true;
     tooltip.dataset.node = '';
     render();
+  });
+  baseOnlyList.addEventListener('click', (ev) => {
+    const li = ev.target instanceof Element ? (ev.target.closest('li[data-node]') as HTMLElement | null) : null;
+    if (!li) return;
+    state.zoom = data.profiles[state.profile].parent[Number(li.dataset.node)];
+    render();
+    chart.scrollIntoView({ block: 'start' });
   });
   resetButton.addEventListener('click', () => {
     state.zoom = 0;

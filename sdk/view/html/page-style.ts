@@ -24,11 +24,19 @@ main { padding: 0 16px 16px; }
 .frame.root { background: #e7e3dc; color: #333; font-weight: 600; }
 .frame.ancestor { opacity: .55; }
 .frame.match { background: #d946ef !important; color: #fff; }
+#diff-note { padding: 6px 16px; border-bottom: 1px solid var(--line); background: #fff7ed; color: var(--fg); }
+#base-only { margin-top: 18px; }
+#base-only h2 { font-size: 13px; margin: 0 0 4px; }
+#base-only p { margin: 0 0 6px; color: var(--muted); }
+#base-only ol { margin: 0; padding-left: 22px; font: 11.5px/1.6 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+#base-only li { cursor: pointer; }
+#base-only li:hover { text-decoration: underline; }
 #empty { color: var(--muted); padding: 24px 0; }
 #tooltip { position: fixed; z-index: 3; max-width: 560px; padding: 8px 10px; border-radius: 6px; background: rgba(24,24,27,.94); color: #f4f4f5; pointer-events: none; box-shadow: 0 4px 16px rgba(0,0,0,.25); font-variant-numeric: tabular-nums; }
 #tooltip .tt-name { font: 600 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
 #tooltip .tt-where { color: #a1a1aa; word-break: break-all; margin-bottom: 4px; }
 #legend { display: flex; gap: 14px; padding: 8px 16px 16px; color: var(--muted); font-size: 12px; }
+#legend span:not([style])::before { display: none; }
 #legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 5px; border-radius: 2px; vertical-align: -1px; background: var(--swatch); }
 [hidden] { display: none !important; }
 `;

@@ -21,6 +21,19 @@ function viewerScript(): string {
   return source.replace(/<\/(script)/gi, '<\\/$1');
 }
 
+const LEGEND = `  <span style="--swatch: hsl(25, 88%, 62%)">your code</span>
+  <span style="--swatch: hsl(212, 62%, 72%)">dependencies</span>
+  <span style="--swatch: hsl(170, 52%, 60%)">WebAssembly</span>
+  <span style="--swatch: hsl(218, 12%, 73%)">runtime &amp; native</span>
+  <span style="--swatch: #d946ef">search match</span>`;
+
+// Must agree with diffColor in browser-app.ts at full intensity.
+const DIFF_LEGEND = `  <span style="--swatch: hsl(0, 90%, 52%)">grew (NEW &gt; BASE)</span>
+  <span style="--swatch: hsl(185, 80%, 50%)">shrank (NEW &lt; BASE)</span>
+  <span style="--swatch: hsl(40, 6%, 86%)">unchanged</span>
+  <span>width: NEW · paler: smaller change relative to the frame</span>
+  <span style="--swatch: #d946ef">search match</span>`;
+
 export function renderPage(data: ViewerData): string {
   return `<!doctype html>
 <html lang="en">
@@ -42,17 +55,19 @@ export function renderPage(data: ViewerData): string {
   <span id="total"></span>
 </header>
 <div id="label-filters" hidden></div>
+<div id="diff-note" hidden></div>
 <div id="details"></div>
 <main>
   <div id="flamegraph" role="img" aria-label="flame graph"></div>
   <p id="empty" hidden>No samples to show (the profile is empty or the label filter excludes everything).</p>
+  <section id="base-only" hidden>
+    <h2>Only in BASE <span id="base-only-total"></span></h2>
+    <p>Call paths that BASE has and NEW does not, so they have no width in the graph. Click one to zoom to its caller.</p>
+    <ol id="base-only-list"></ol>
+  </section>
 </main>
 <footer id="legend">
-  <span style="--swatch: hsl(25, 88%, 62%)">your code</span>
-  <span style="--swatch: hsl(212, 62%, 72%)">dependencies</span>
-  <span style="--swatch: hsl(170, 52%, 60%)">WebAssembly</span>
-  <span style="--swatch: hsl(218, 12%, 73%)">runtime &amp; native</span>
-  <span style="--swatch: #d946ef">search match</span>
+${data.profiles.some((p) => p.diff) ? DIFF_LEGEND : LEGEND}
 </footer>
 <div id="tooltip" hidden></div>
 <script type="application/json" id="profile-data">${embedJson(data)}</script>

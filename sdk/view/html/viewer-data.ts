@@ -1,5 +1,6 @@
 // The JSON the HTML page embeds. It carries samples rather than a finished flame tree because
 // the page must re-total the tree itself when the user filters by label or switches sample type.
+import type { DiffModel } from '../diff.js';
 import type { ProfileModel } from '../model.js';
 
 export interface ViewerProfile {
@@ -12,8 +13,21 @@ export interface ViewerProfile {
   parent: number[];
   frame: number[];
   labelSets: Array<Array<[string, string]>>;
-  /** Flattened samples: node, label set, then one value per sample type, repeated. */
+  /**
+   * Flattened samples: node, label set, then one value per sample type, repeated. A
+   * differential profile has two values per sample type: all of NEW's, then all of BASE's.
+   */
   samples: number[];
+  /** Present on a differential profile (`--diff-base`). */
+  diff?: ViewerDiff;
+}
+
+export interface ViewerDiff {
+  baseName: string;
+  /** Per sample type: the factor BASE's values are multiplied by before they are subtracted. */
+  scale: number[];
+  /** Per sample type: the normalization as a sentence, shown on the page. */
+  normalization: string[];
 }
 
 export interface ViewerData {
@@ -82,4 +96,20 @@ export function toViewerProfile(model: ProfileModel): ViewerProfile {
 /** JSON that is safe inside a <script> element: no "</script>" or "<!--" can appear in it. */
 export function embedJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** The page data of a `--diff-base` comparison: NEW's and BASE's samples on one call tree. */
+export function toViewerDiffProfile(diff: DiffModel, initialSampleType: number): ViewerProfile {
+  const merged = toViewerProfile(diff.merged);
+  return {
+    ...merged,
+    name: diff.newName,
+    sampleTypes: diff.sampleTypes.map((t) => ({ type: t.type, unit: t.unit })),
+    defaultSampleType: initialSampleType,
+    diff: {
+      baseName: diff.baseName,
+      scale: diff.normalization.map((n) => n.scale),
+      normalization: diff.normalization.map((n) => n.statement),
+    },
+  };
 }

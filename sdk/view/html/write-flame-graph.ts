@@ -1,11 +1,12 @@
 // The entry points that produce the HTML file, for the CLI and for other code (`wasmprof
 // record` ends by calling writeFlameGraphHtml with the profiles it just wrote).
 import { writeFile } from 'node:fs/promises';
+import type { DiffModel } from '../diff.js';
 import { ViewInputError } from '../errors.js';
 import type { ProfileModel } from '../model.js';
 import { parseProfile } from '../read-profile.js';
 import { renderPage } from './page.js';
-import { toViewerProfile } from './viewer-data.js';
+import { toViewerDiffProfile, toViewerProfile } from './viewer-data.js';
 import { messageOf } from '../../runtime/report.js';
 
 export interface FlameGraphOptions {
@@ -23,6 +24,18 @@ export function renderFlameGraphHtml(models: ProfileModel[], options: FlameGraph
     title: options.title ?? models.map((m) => m.name).join(' + '),
     profiles: models.map(toViewerProfile),
     initial,
+  });
+}
+
+/**
+ * The differential page of `--diff-base`: widths are NEW's values, colours the change from
+ * BASE (scaled as `diff.normalization` says). `sampleType` indexes `diff.sampleTypes`.
+ */
+export function renderDiffFlameGraphHtml(diff: DiffModel, sampleType: number, options: { title?: string } = {}): string {
+  return renderPage({
+    title: options.title ?? `${diff.newName} vs base ${diff.baseName}`,
+    profiles: [toViewerDiffProfile(diff, sampleType)],
+    initial: { profile: 0, sampleType },
   });
 }
 

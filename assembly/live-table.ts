@@ -1,0 +1,228 @@
+// The live-allocation table: (owner, address) -> (stack, size, time), the one table that holds
+// a million entries. Unlike table.ts it never doubles and never copies:
+//   * entries live in fixed-size chunks (LIVE_CHUNK_ENTRIES each) found through a small
+//     directory, so growth adds a chunk, and a chunk emptied by frees goes on a free list that
+//     the next growth takes from: after a spike the map reuses its memory instead of bumping
+//     past the high-water mark;
+//   * the index is linear hashing over chained buckets, themselves in chunks: one bucket is
+//     split per insert once the map is as large as the index, so the index grows one bucket
+//     at a time (4 bytes per entry at load factor 1), without a second copy during growth and
+//     without a pause. An empty map can be pre-sized in one step (snapshot restore).
+// Entries carry no stored hash (36 bytes): the hash is recomputed from the key when a bucket
+// splits or an entry moves, which reads the same cache line the chain walk reads anyway.
+//
+// Descriptor (T_LIVE, 32 bytes in the header): +0 chunk directory, +4 count, +8 directory
+// capacity, +12 chunks in use, +16 bucket-chunk directory, +20 buckets, +24 mask (2^(L+1)-1),
+// +28 bucket chunks; LIVE_BDIR_CAP and LIVE_FREE_CHUNKS beside it. All zero = empty (reset).
+import { HDR, T_LIVE, LIVE_BDIR_CAP, LIVE_FREE_CHUNKS, hget, hset } from "./layout";
+import { arenaAlloc } from "./arena";
+import { mix32 } from "./hash";
+import { hook, HOOK_TABLE_INSERT, HOOK_TABLE_REMOVE, HOOK_LIVE_CHUNK, HOOK_LIVE_SPLIT, HOOK_LIVE_CHUNK_FREE } from "./hooks";
+
+// Entry layout, shared with the host through sdk/core/layout.generated.ts. Sizes and times are
+// f64 holding integers (exact to 2^53), the host's number type; f64 fields are not 8-aligned.
+export const LIVE_ENTRY_SIZE: u32 = 36;
+export const LIVE_NEXT: usize = 0;          // index+1 of the next entry in the bucket's chain
+export const LIVE_OWNER: usize = 4;
+export const LIVE_ADDR_LO: usize = 8;
+export const LIVE_ADDR_HI: usize = 12;
+export const LIVE_STACK: usize = 16;
+export const LIVE_SIZE: usize = 20;
+export const LIVE_TIME: usize = 28;
+/** Entries per chunk; the table view's live pointer is the chunk directory (u32 chunk pointers). */
+export const LIVE_CHUNK_ENTRIES: u32 = 1024;
+
+const CHUNK_SHIFT: u32 = 10;
+const CHUNK_MASK: u32 = 1023;
+const CHUNK_BYTES: usize = 1024 * 36;
+const BCHUNK_SHIFT: u32 = 13;       // 8192 buckets (32 KiB) per chunk: fits a CHUNK_BYTES chunk
+const BCHUNK_MASK: u32 = 8191;
+const MIN_BUCKETS: u32 = 16;
+
+// @ts-ignore: decorator
+@inline function d(): usize { return HDR + T_LIVE; }
+// @ts-ignore: decorator
+@inline export function liveCount(): u32 { return load<u32>(HDR + T_LIVE, 4); }
+// @ts-ignore: decorator
+@inline export function liveEntry(i: u32): usize {
+  return <usize>load<u32>(<usize>load<u32>(HDR + T_LIVE) + (<usize>(i >>> CHUNK_SHIFT) << 2)) + <usize>(i & CHUNK_MASK) * 36;
+}
+// @ts-ignore: decorator
+@inline export function liveHash(owner: u32, lo: u32, hi: u32): u32 { return mix32(lo * 0x9e3779b1 ^ hi * 0x85ebca77 ^ owner * 0xc2b2ae3d); }
+// @ts-ignore: decorator
+@inline function entryHash(e: usize): u32 { return liveHash(load<u32>(e, LIVE_OWNER), load<u32>(e, LIVE_ADDR_LO), load<u32>(e, LIVE_ADDR_HI)); }
+// @ts-ignore: decorator
+@inline function bucketSlot(b: u32): usize {
+  return <usize>load<u32>(<usize>load<u32>(HDR + T_LIVE, 16) + (<usize>(b >>> BCHUNK_SHIFT) << 2)) + (<usize>(b & BCHUNK_MASK) << 2);
+}
+/** Linear hashing: the bucket of `h` among the first N buckets. */
+// @ts-ignore: decorator
+@inline function bucketOf(h: u32): u32 {
+  const m = load<u32>(HDR + T_LIVE, 24);
+  let b = h & m;
+  if (b >= load<u32>(HDR + T_LIVE, 20)) b = h & (m >>> 1);
+  return b;
+}
+
+/** A chunk from the free list, else fresh from the arena; 0 when memory is exhausted. */
+function chunkAlloc(): usize {
+  const head = <usize>hget(LIVE_FREE_CHUNKS);
+  if (head != 0) { hset(LIVE_FREE_CHUNKS, load<u32>(head)); return head; }
+  return arenaAlloc(CHUNK_BYTES);
+}
+
+/** Makes slot `i` of a directory (pointer word at d()+ptrOff, capacity word capAddr) exist. */
+function dirRoom(ptrOff: usize, capAddr: usize, i: u32): bool {
+  const cap = load<u32>(capAddr);
+  if (i < cap) return true;
+  // Directories are small (a word per chunk): doubling them costs a few KiB at most.
+  const ncap: u32 = cap < 16 ? 16 : cap << 1;
+  const p = arenaAlloc(<usize>ncap << 2);
+  if (p == 0) return false;
+  memory.copy(p, <usize>load<u32>(d() + ptrOff), <usize>cap << 2);
+  store<u32>(d() + ptrOff, <u32>p);
+  store<u32>(capAddr, ncap);
+  return true;
+}
+
+function ensureEntryChunks(need: u32): bool {
+  const want = (need + CHUNK_MASK) >>> CHUNK_SHIFT;
+  let have = load<u32>(d(), 12);
+  while (have < want) {
+    if (!dirRoom(0, d() + 8, have)) return false;
+    const c = chunkAlloc();
+    if (c == 0) return false;
+    store<u32>(<usize>load<u32>(d()) + (<usize>have << 2), <u32>c);
+    hook(HOOK_LIVE_CHUNK);
+    have++;
+    store<u32>(d(), have, 12);
+  }
+  return true;
+}
+
+function ensureBucketChunks(buckets: u32): bool {
+  const want = (buckets + BCHUNK_MASK) >>> BCHUNK_SHIFT;
+  let have = load<u32>(d(), 28);
+  while (have < want) {
+    if (!dirRoom(16, HDR + LIVE_BDIR_CAP, have)) return false;
+    const c = chunkAlloc();
+    if (c == 0) return false;
+    memory.fill(c, 0, <usize>(BCHUNK_MASK + 1) << 2);
+    store<u32>(<usize>load<u32>(d(), 16) + (<usize>have << 2), <u32>c);
+    hook(HOOK_LIVE_CHUNK);
+    have++;
+    store<u32>(d(), have, 28);
+  }
+  return true;
+}
+
+/** Room for `extra` more entries (chunks and buckets), so that that many inserts cannot fail.
+ *  An empty map takes its whole index at once. */
+export function liveTableReserve(extra: u32): bool {
+  const count = liveCount();
+  const need = count + extra;
+  if (need < count) return false;
+  let n = load<u32>(d(), 20);
+  const target = need > n ? need : n;
+  if (!ensureEntryChunks(need) || !ensureBucketChunks(target < MIN_BUCKETS ? MIN_BUCKETS : target)) return false;
+  if (n == 0 || (count == 0 && need > n)) {
+    // No entries: any bucket count is valid, and every bucket is empty (zeroed chunks, or
+    // chains emptied by frees).
+    n = need < MIN_BUCKETS ? MIN_BUCKETS : need;
+    let m: u32 = MIN_BUCKETS - 1;
+    while (m < n) m = (m << 1) | 1;   // 2^(L+1) - 1 with 2^L <= n < 2^(L+1)
+    store<u32>(d(), m, 24);
+    store<u32>(d(), n, 20);
+  }
+  return true;
+}
+
+/** Adds bucket N by splitting bucket N - 2^L: its entries whose hash has bit L go to the new one. */
+function split(): void {
+  const n = load<u32>(d(), 20), m = load<u32>(d(), 24);
+  let link = bucketSlot(n & (m >>> 1));
+  let tail = bucketSlot(n);
+  let cur = load<u32>(link);
+  let moved = 0;
+  while (cur != 0) {
+    const e = liveEntry(cur - 1);
+    const next = load<u32>(e, LIVE_NEXT);
+    if ((entryHash(e) & m) == n) {
+      store<u32>(link, next);
+      store<u32>(e, 0, LIVE_NEXT);
+      store<u32>(tail, cur);
+      tail = e;
+      if (moved++ == 0) hook(HOOK_LIVE_SPLIT);
+    } else {
+      link = e;
+    }
+    cur = next;
+  }
+  store<u32>(d(), n + 1, 20);
+  if (n + 1 == m + 1) store<u32>(d(), (m << 1) | 1, 24);
+}
+
+/** Index of the entry for (owner, address), or -1. */
+export function liveTableFind(owner: u32, lo: u32, hi: u32, hash: u32): i32 {
+  if (load<u32>(d(), 20) == 0) return -1;
+  let i = load<u32>(bucketSlot(bucketOf(hash)));
+  while (i != 0) {
+    const e = liveEntry(i - 1);
+    if (load<u32>(e, LIVE_ADDR_LO) == lo && load<u32>(e, LIVE_ADDR_HI) == hi && load<u32>(e, LIVE_OWNER) == owner) return <i32>(i - 1);
+    i = load<u32>(e, LIVE_NEXT);
+  }
+  return -1;
+}
+
+/** Appends and links an entry; room must have been reserved (liveTableReserve). */
+export function liveTableAppend(owner: u32, lo: u32, hi: u32, hash: u32, stack: u32, size: f64, time: f64): u32 {
+  const count = liveCount();
+  if (count >= load<u32>(d(), 20)) split();
+  const e = liveEntry(count);
+  store<u32>(e, owner, LIVE_OWNER); store<u32>(e, lo, LIVE_ADDR_LO); store<u32>(e, hi, LIVE_ADDR_HI);
+  store<u32>(e, stack, LIVE_STACK); store<f64>(e, size, LIVE_SIZE); store<f64>(e, time, LIVE_TIME);
+  const slot = bucketSlot(bucketOf(hash));
+  store<u32>(e, load<u32>(slot), LIVE_NEXT);
+  hook(HOOK_TABLE_INSERT);
+  store<u32>(slot, count + 1);
+  store<u32>(d(), count + 1, 4);
+  return count;
+}
+
+/** Address of the link (bucket slot or next field) that points at entry idx. */
+function linkTo(idx: u32): usize {
+  let link = bucketSlot(bucketOf(entryHash(liveEntry(idx))));
+  let cur = load<u32>(link);
+  while (cur != 0 && cur != idx + 1) { link = liveEntry(cur - 1); cur = load<u32>(link); }
+  return cur == 0 ? 0 : link;
+}
+
+/** Removes entry idx; the last entry moves into its place (ids stay dense). A chunk left empty
+ *  beyond one spare goes back on the free list. Returns the old index of the moved entry or -1. */
+export function liveTableRemove(idx: u32): i32 {
+  const count = liveCount();
+  const e = liveEntry(idx);
+  const link = linkTo(idx);
+  if (link != 0) store<u32>(link, load<u32>(e, LIVE_NEXT));
+  hook(HOOK_TABLE_REMOVE);
+  const last = count - 1;
+  let moved: i32 = -1;
+  if (idx != last) {
+    const lastLink = linkTo(last);
+    memory.copy(e, liveEntry(last), <usize>LIVE_ENTRY_SIZE);
+    if (lastLink != 0) store<u32>(lastLink, idx + 1);
+    moved = <i32>last;
+  }
+  store<u32>(d(), last, 4);
+  // Keep one empty chunk as a spare so that alloc/free around a boundary does not churn.
+  const chunks = load<u32>(d(), 12);
+  if (chunks > ((last + CHUNK_MASK) >>> CHUNK_SHIFT) + 1) {
+    const slot = <usize>load<u32>(d()) + (<usize>(chunks - 1) << 2);
+    const c = <usize>load<u32>(slot);
+    store<u32>(d(), chunks - 1, 12);
+    hook(HOOK_LIVE_CHUNK_FREE);
+    store<u32>(c, hget(LIVE_FREE_CHUNKS));
+    hset(LIVE_FREE_CHUNKS, <u32>c);
+  }
+  return moved;
+}

@@ -1,0 +1,5 @@
+// `node --require wasmprof/register.cjs app.js`: profiles the program from its first line
+// without changing how its main module is loaded (see dist/sdk/preload.js). Needs require() of
+// ES modules (Node 20.19+, 22.12+).
+'use strict';
+require('./dist/register.cjs');

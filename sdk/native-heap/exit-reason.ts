@@ -1,0 +1,32 @@
+// Why a traced process ended, in the words a profile label uses ("exit code 0", "signal SIGKILL",
+// "exec"), from the best source at hand: the wait status its parent saw (record knows it for its
+// own child), the kernel's record of a zombie (/proc/<pid>/stat field 52), or the process's own
+// exit mark (native-bridge/heap: exit(), main's return, or the runtime's exit event).
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import type { ExitMark } from './owner-heap.js';
+
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+export function describeWait(code: number | null, signal: string | null): string {
+  if (signal) return `signal ${signal}`;
+  return code === null ? 'ended' : `exit code ${code}`;
+}
+
+/** A zombie's wait status, or undefined when the process is not a zombie (or already reaped). */
+export function zombieExit(pid: number): string | undefined {
+  let stat: string;
+  try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return undefined; }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+  if (fields[0] !== 'Z' || fields.length < 50) return undefined;
+  const status = Number(fields[49]);
+  if (!Number.isInteger(status)) return undefined;
+  const sig = status & 0x7f;
+  return sig === 0 ? `exit code ${(status >> 8) & 0xff}` : `signal ${SIGNAL_NAMES.get(sig) ?? sig}`;
+}
+
+const MARK_WORDS: Record<number, string> = { 1: 'exit() called', 2: 'main returned', 3: 'runtime exit event' };
+
+export function markWords(mark: ExitMark): string {
+  return MARK_WORDS[mark.why] ?? `exit mark ${mark.why}`;
+}
