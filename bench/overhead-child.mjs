@@ -23,6 +23,7 @@ async function startProfiler(variant, intervalMicros) {
     });
     return {
       source: profiler.source,
+      held: () => profiler.upkeepStats,
       runWithLabels: variant === 'wasmprof-labels' ? (labels, fn) => profiler.runWithLabels(labels, fn) : undefined,
       rotate: async () => {
         const r = await profiler.collect();
@@ -102,7 +103,7 @@ async function floodMode() {
   const t0 = performance.now();
   let n = 0, acc = 0;
   let nextSample = 0;
-  while (performance.now() - t0 < config.durationMs) {
+  while (n < config.functions) {
     for (let k = 0; k < 200; k++, n++) {
       const f = new Function('x', `return function flood_${n}(y) { return y * ${n % 997} + x; }`)(n);
       acc += f(k);
@@ -113,8 +114,10 @@ async function floodMode() {
       await new Promise((ok) => setImmediate(ok)); // let rotations and GC run
     }
   }
+  const seconds = (performance.now() - t0) / 1000;
+  const held = profiler.held?.();
   await profiler.stop();
-  console.log(JSON.stringify({ functions: n, acc, rss, source: profiler.source }));
+  console.log(JSON.stringify({ functions: n, acc, rss, seconds, held, source: profiler.source }));
 }
 
 async function httpMode() {

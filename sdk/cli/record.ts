@@ -12,11 +12,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveOptions, WasmprofOptionError, type ProfileType } from '../profiler/options.js';
-import { encodeGzipSync } from '../pprof/gzip.js';
-import { mergeProfiles } from '../pprof/merge.js';
-import { writeFlameGraphHtml } from '../view/index.js';
-import { startNativeHeapRecording, splitNativeHeap, type NativeHeapRecording } from '../native-heap/record.js';
+import { splitNativeHeap, type NativeHeapRecording } from '../native-heap/profile-list.js';
 import { messageOf } from '../runtime/report.js';
+// The flame graph (viewer, pprof merge) and the native-heap recorder are imported when used:
+// `wasmprof record` starts once per recorded process and most runs need only one of them.
 
 const USAGE = `usage: wasmprof record [options] -- <command> [args...]
 
@@ -203,6 +202,9 @@ function run(a: RecordArgs, register: string, nativeHeap?: NativeHeapRecording):
 }
 
 async function flameGraph(dir: string, found: Found[], nativeHeapRun?: Uint8Array): Promise<string | undefined> {
+  const [{ writeFlameGraphHtml }, { mergeProfiles }, { encodeGzipSync }] = await Promise.all([
+    import('../view/index.js'), import('../pprof/merge.js'), import('../pprof/gzip.js'),
+  ]);
   if (found.length === 0) {
     if (!nativeHeapRun) return undefined;
     const out = join(dir, 'flamegraph.html');
@@ -254,7 +256,7 @@ export async function record(argv: string[]): Promise<number> {
   let nativeHeap: NativeHeapRecording | undefined;
   if (a.nativeHeap) {
     try {
-      nativeHeap = await startNativeHeapRecording(a.dir, a.env.WASMPROF_PERIOD);
+      nativeHeap = await (await import('../native-heap/record.js')).startNativeHeapRecording(a.dir, a.env.WASMPROF_PERIOD);
     } catch (err) {
       process.stderr.write(`wasmprof record: native-heap: ${messageOf(err)}\n`);
       return 2;

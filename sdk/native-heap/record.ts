@@ -23,12 +23,6 @@ export interface NativeHeapRecording {
 }
 
 /** Splits `native-heap` out of a --profiles list; `rest` is undefined when nothing else is left. */
-export function splitNativeHeap(list: string | undefined): { nativeHeap: boolean; rest: string | undefined } {
-  if (list === undefined) return { nativeHeap: false, rest: undefined };
-  const items = list.split(',').map((s) => s.trim()).filter((s) => s);
-  const rest = items.filter((s) => s !== 'native-heap');
-  return { nativeHeap: rest.length !== items.length, rest: rest.length > 0 ? rest.join(',') : rest.length === items.length ? list : undefined };
-}
 
 /** The period, already checked by `wasmprof record` with the profiler's rules (100 ms to 24 h). */
 function periodMs(value: string | undefined): number {

@@ -62,7 +62,10 @@ export class ProfilerImpl implements Profiler {
     private readonly onPeriod: ProfilerOptions['onPeriod'], private readonly exporter?: Exporter,
     private readonly startContext: StartContext = {}) {
     this.source = sources.kind;
-    this.labelContext = new LabelContext({ clockOffset: v8ClockOffsetMicros(), reader: sources.sampleLabels?.() });
+    this.labelContext = new LabelContext({
+      clockOffset: v8ClockOffsetMicros(), reader: sources.sampleLabels?.(),
+      samplesPerPeriod: (options.periodMillis * 1000) / options.intervalMicros,
+    });
     this.maps = options.sourceMaps ? new SourceMapResolver() : undefined;
     this.upkeep = new CoreUpkeep(core, options.coreHighWaterBytes, this.maps);
     this.writer = options.outputDir !== undefined ? new OutputDirWriter(options.outputDir) : undefined;

@@ -68,6 +68,8 @@ export interface LabelContextOptions {
   /** Most transitions kept per period (default 1,048,576). */
   maxTransitions?: number;
   reader?: SampleLabelReader;
+  /** Samples a period can hold (sizes the sample-time ring: at most one entry per sample). */
+  samplesPerPeriod?: number;
 }
 
 type Token = object & { labelSet?: LabelSet };
@@ -126,6 +128,7 @@ export class LabelContext {
   private readonly clockOffset: number;
   private readonly maxTransitions: number;
   private readonly reader: SampleLabelReader | undefined;
+  private readonly ringCapacity: number;
   private source: LabelSource = { kind: 'unused' };
   // Sample-time mode: ids of label sets, tokens by content, ids whose token was collected.
   private readonly byId = new Map<number, LabelSet>();
@@ -139,6 +142,8 @@ export class LabelContext {
     this.clockOffset = options.clockOffset;
     this.maxTransitions = options.maxTransitions ?? 1 << 20;
     this.reader = options.reader;
+    // Twice the period's samples (a period can run late), within the transition bound.
+    this.ringCapacity = Math.max(1024, Math.min(this.maxTransitions, Math.ceil((options.samplesPerPeriod ?? this.maxTransitions) * 2)));
   }
 
   /** How labels reach samples (decided by the first runWithLabels). */
@@ -188,7 +193,7 @@ export class LabelContext {
     if (!reader) { this.source = { kind: 'async-hooks', reason: 'the stack source reads no labels at sample time (node:inspector)' }; return; }
     let reason: string;
     try {
-      reason = reader.init(this.als, Math.min(this.maxTransitions, 1 << 24));
+      reason = reader.init(this.als, Math.min(this.ringCapacity, 1 << 24));
       if (reason === '') reason = this.calibrate(reader);
     } catch (err) {
       reason = err instanceof Error ? err.message : String(err);
