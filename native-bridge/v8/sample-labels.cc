@@ -30,6 +30,8 @@
 //   * Only the isolate's own thread, found in a fixed table by pthread_self(), reads its state.
 #include "sample-labels.h"
 
+#include "js-export.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -336,9 +338,7 @@ void LabelsCheck(const FunctionCallbackInfo<Value>& info) {
 #if WASMPROF_SAMPLE_LABELS
   SampleLabels* s = Of(info);
   if (s->ring == nullptr || info.Length() < 1 || !info[0]->IsInt32()) return info.GetReturnValue().Set(false);
-  const int64_t found = Lookup(s);
-  if (info.Length() > 1 && info[1]->IsTrue()) return info.GetReturnValue().Set(static_cast<double>(found));
-  info.GetReturnValue().Set(found == info[0].As<v8::Int32>()->Value());
+  info.GetReturnValue().Set(Lookup(s) == info[0].As<v8::Int32>()->Value());
 #else
   info.GetReturnValue().Set(false);
 #endif
@@ -388,16 +388,6 @@ void LabelsDrain(const FunctionCallbackInfo<Value>& info) {
 // labelsStop(): the handler stops reading for this isolate.
 void LabelsStop(const FunctionCallbackInfo<Value>& info) { Unregister(Of(info)); }
 
-void ExportOne(Isolate* isolate, Local<Context> ctx, Local<Object> exports, SampleLabels* s, const char* name,
-               v8::FunctionCallback fn) {
-  Local<FunctionTemplate> tpl = FunctionTemplate::New(isolate, fn, External::New(isolate, s));
-  Local<v8::Function> f;
-  Local<String> key;
-  if (!tpl->GetFunction(ctx).ToLocal(&f) || !String::NewFromUtf8(isolate, name).ToLocal(&key)) return;
-  f->SetName(key);
-  (void)exports->Set(ctx, key, f).FromMaybe(false);
-}
-
 }  // namespace
 
 SampleLabels* SampleLabelsNew(Isolate* isolate) {
@@ -428,12 +418,12 @@ void SampleLabelsAfterCpuStart(SampleLabels* s) {
 }
 
 void SampleLabelsExport(Isolate* isolate, Local<Context> ctx, Local<Object> exports, SampleLabels* s) {
-  ExportOne(isolate, ctx, exports, s, "labelsInit", LabelsInit);
-  ExportOne(isolate, ctx, exports, s, "labelToken", LabelToken);
-  ExportOne(isolate, ctx, exports, s, "labelsCheck", LabelsCheck);
-  ExportOne(isolate, ctx, exports, s, "labelsEnable", LabelsEnable);
-  ExportOne(isolate, ctx, exports, s, "labelsDrain", LabelsDrain);
-  ExportOne(isolate, ctx, exports, s, "labelsStop", LabelsStop);
+  ExportFunction(isolate, ctx, exports, s, "labelsInit", LabelsInit);
+  ExportFunction(isolate, ctx, exports, s, "labelToken", LabelToken);
+  ExportFunction(isolate, ctx, exports, s, "labelsCheck", LabelsCheck);
+  ExportFunction(isolate, ctx, exports, s, "labelsEnable", LabelsEnable);
+  ExportFunction(isolate, ctx, exports, s, "labelsDrain", LabelsDrain);
+  ExportFunction(isolate, ctx, exports, s, "labelsStop", LabelsStop);
 }
 
 }  // namespace wasmprof_v8

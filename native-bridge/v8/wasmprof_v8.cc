@@ -24,6 +24,7 @@
 #include <v8-profiler.h>
 #include <v8.h>
 
+#include "js-export.h"
 #include "sample-labels.h"
 
 #include <stdint.h>
@@ -679,12 +680,7 @@ static void HeapRunning(const FunctionCallbackInfo<Value>& info) {
 
 static void Export(Isolate* isolate, Local<Context> ctx, Local<Object> exports, Addon* addon, const char* name,
                    v8::FunctionCallback fn) {
-  Local<FunctionTemplate> tpl = FunctionTemplate::New(isolate, fn, External::New(isolate, addon));
-  Local<v8::Function> f;
-  if (!tpl->GetFunction(ctx).ToLocal(&f)) return;
-  Local<String> key = Str(isolate, name);
-  f->SetName(key);
-  (void)exports->Set(ctx, key, f).FromMaybe(false);
+  ExportFunction(isolate, ctx, exports, addon, name, fn);
 }
 
 }  // namespace wasmprof_v8

@@ -4,21 +4,14 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { useChromium } from '../helpers/chromium.js';
 import t from 'tap';
 import { writeFlameGraphHtml } from '../../sdk/view/index.js';
 import { decodeFixture, fixture, root, runCli, sampleTypeIndex, stackNames } from '../fixtures/view/helpers.js';
 
 const dir = t.testdir({});
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-let browser: Browser;
-t.before(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-t.teardown(async () => {
-  await browser?.close();
-});
+const browser = useChromium(t);
 
 /** Percent of the total that the call path (root first) accounts for, read straight from pprof. */
 function pathPercent(file: string, type: string, path: string[], keep: (labels: Map<string, string>) => boolean = () => true): string {
@@ -39,7 +32,7 @@ function pathPercent(file: string, type: string, path: string[], keep: (labels: 
 }
 
 async function open(file: string): Promise<{ page: Page; requests: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 330 } });
+  const page = await browser().newPage({ viewport: { width: 1200, height: 330 } });
   const requests: string[] = [];
   const errors: string[] = [];
   page.on('request', (r) => requests.push(r.url()));

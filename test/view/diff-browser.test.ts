@@ -4,25 +4,18 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { useChromium } from '../helpers/chromium.js';
 import t from 'tap';
 import { root, runCli } from '../fixtures/view/helpers.js';
 import { MS, writeDiffProfiles } from './diff-profiles.js';
 
 const dir = t.testdir({});
 const files = writeDiffProfiles(dir);
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-let browser: Browser;
-t.before(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-t.teardown(async () => {
-  await browser?.close();
-});
+const browser = useChromium(t);
 
 async function open(file: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 420 } });
+  const page = await browser().newPage({ viewport: { width: 1200, height: 420 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(pathToFileURL(file).href);
