@@ -117,8 +117,9 @@ export async function preload(mode: 'await' | 'now'): Promise<void> {
   const outputDir = dir ?? (exporting ? undefined : DEFAULT_OUTPUT_DIR);
   let profiler: ProfilerImpl;
   try {
+    // A start that cannot be synchronous finishes after the main module began: not "before main".
     profiler = mode === 'now'
-      ? await (startProfilerNow({ outputDir }, { beforeMain: true }) ?? startProfiler({ outputDir }, { beforeMain: true }))
+      ? await (startProfilerNow({ outputDir }, { beforeMain: true }) ?? startProfiler({ outputDir }))
       : await startProfiler({ outputDir }, { beforeMain: true });
   } catch (err) {
     if (err instanceof ConfigError) say(`${err.message}; profiling is off`);

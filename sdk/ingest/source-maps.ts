@@ -134,6 +134,9 @@ export class SourceMapResolver {
 
   has(url: string): boolean { return this.maps.has(url); }
 
+  /** Scripts whose answer (a map or none) is cached. */
+  get size(): number { return this.maps.size; }
+
   private remember(url: string, map: TraceMap | null): void {
     if (this.maps.size >= this.maxScripts) {
       const oldest = this.maps.keys().next().value;

@@ -98,16 +98,14 @@ export class ProfilerImpl implements Profiler {
     this.finishBegin(nativeHeap);
   }
 
-  /** Whether beginNow() can start everything inside the call. */
-  get canBeginNow(): boolean { return this.source === 'native' && !this.options.profiles.includes('native-heap'); }
-
   /**
-   * begin() for a preload that cannot wait: the native sources' start() calls do all their work
-   * before returning their promise, so sampling runs when this returns; the promise reports
-   * whether they succeeded.
+   * begin() for a preload that cannot wait: the sources' start() calls do all their work before
+   * returning their promise when they answer synchronously (the native bridge; node:inspector in
+   * Node), so sampling runs when this returns; the promise reports whether they succeeded.
+   * (selectSourceNow gives only such sources; native-heap needs the asynchronous begin().)
    */
   beginNow(): Promise<void> {
-    if (!this.canBeginNow) return Promise.reject(new Error('wasmprof: beginNow() needs the native source and no native-heap profile'));
+    if (this.options.profiles.includes('native-heap')) return Promise.reject(new Error('wasmprof: beginNow() cannot start native-heap'));
     const o = this.options;
     this.upkeep.core.startSampling();
     const started: Promise<void>[] = [];

@@ -40,6 +40,7 @@ export function startProfilerNow(options: ProfilerOptions = {}, context: StartCo
   if (resolved.profiles.includes('native-heap')) return undefined;
   const sources = selectSourceNow(resolved.source);
   if (!sources) return undefined;
+  if (sources.fallbackReason !== undefined) warnOnce('stack source', `wasmprof: native V8 bridge unavailable: ${sources.fallbackReason}`);
   const core = Core.createNow({ frameCacheCapacity: resolved.frameCacheCapacity, pid: process.pid });
   const profiler = create(resolved, exporter, sources, core, options, context);
   return profiler.beginNow().then(() => profiler, async (err: unknown) => {

@@ -91,14 +91,18 @@ export async function selectDenoSource(choice: SourceChoice, write?: (line: stri
 }
 
 /**
- * selectSource without waiting, for a preload that must start before the main module: the
- * native bridge, or undefined when only an asynchronous start is possible (Deno, the inspector
- * source, or the bridge unavailable — selectSource then explains why).
+ * selectSource without waiting, for a preload that must start before the main module (Node's
+ * inspector answers inside post(), so both sources start within the call); undefined under
+ * Deno, where only selectSource can start.
  */
 export function selectSourceNow(choice: SourceChoice): SourceFactories | undefined {
-  if (isDeno() || choice === 'inspector') return undefined;
+  if (isDeno()) return undefined;
+  if (choice === 'inspector') return inspector;
   const bridge = loadNativeBridgeNow();
-  if ('error' in bridge) return undefined;
+  if ('error' in bridge) {
+    if (choice === 'native') throw new Error(`wasmprof: native bridge unavailable (${bridge.error}) and source "native" was requested`);
+    return { ...inspector, fallbackReason: bridge.error };
+  }
   return { kind: 'native', cpu: bridge.cpu, heap: bridge.heap, sampleLabels: bridge.sampleLabels };
 }
 
