@@ -74,7 +74,7 @@ export interface LabelContextOptions {
 
 type Token = object & { labelSet?: LabelSet };
 
-/** Distinct label sets kept as ready tokens (identical sets reuse one). */
+/** Tokens kept per outer context for labels seen before (the same labels reuse one). */
 const TOKEN_CACHE = 4096;
 const MAX_ID = 1 << 30;
 
@@ -98,6 +98,18 @@ export interface LabelTimeline {
 }
 
 const INITIAL = 1024;
+
+/** The labels' own keys and values in their order, or undefined when a value needs validate(). */
+function inputKey(labels: unknown): string | undefined {
+  if (labels === null || typeof labels !== 'object') return undefined;
+  let key = '';
+  for (const k of Object.keys(labels)) {
+    const v: unknown = (labels as Record<string, unknown>)[k];
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+    key += `${k}\u0000${String(v)}\u0001`;
+  }
+  return key;
+}
 
 function validate(labels: unknown): Array<[string, string]> {
   if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
@@ -130,9 +142,11 @@ export class LabelContext {
   private readonly reader: SampleLabelReader | undefined;
   private readonly ringCapacity: number;
   private source: LabelSource = { kind: 'unused' };
-  // Sample-time mode: ids of label sets, tokens by content, ids whose token was collected.
+  // Sample-time mode: ids of label sets, tokens by the labels given, ids whose token was collected.
   private readonly byId = new Map<number, LabelSet>();
-  private readonly tokens = new Map<string, Token>();
+  // Tokens by the labels as given (under no outer token, or under each outer token).
+  private readonly rootTokens = new Map<string, Token>();
+  private readonly innerTokens = new WeakMap<Token, Map<string, Token>>();
   private freed: number[] = [];
   private nextId = 1;
   private registry: FinalizationRegistry<number> | undefined;
@@ -152,13 +166,16 @@ export class LabelContext {
   /** Runs fn with these labels added to (and overriding) the labels already active. */
   run<T>(labels: Labels, fn: () => T): T {
     if (typeof fn !== 'function') throw new TypeError('wasmprof: runWithLabels(labels, fn): fn must be a function');
+    if (this.source.kind === 'sample-time') return this.runSampleTime(labels, fn);
     const added = validate(labels);
     const outer = this.setOf(this.als.getStore());
     const merged: Record<string, string> = outer ? { ...outer.labels } : {};
     for (const [k, v] of added) merged[k] = v;
     const entries = Object.keys(merged).sort().map((k) => [k, merged[k]] as const);
-    if (this.source.kind === 'unused') this.chooseSource();
-    if (this.source.kind === 'sample-time') return this.als.run(this.tokenFor(merged, entries), fn);
+    if (this.source.kind === 'unused') {
+      // The first call decides; it may have chosen sample-time reading (TS keeps the narrowing).
+      if (this.chooseSource() === 'sample-time') return this.runSampleTime(labels, fn);
+    }
     const set = new LabelSet(Object.freeze(merged), entries);
     this.ensureHook();
     return this.als.run(set, () => {
@@ -188,9 +205,9 @@ export class LabelContext {
   }
 
   /** Sample-time reading when the bridge offers it and passes every check, else the hook. */
-  private chooseSource(): void {
+  private chooseSource(): LabelSource['kind'] {
     const reader = this.reader;
-    if (!reader) { this.source = { kind: 'async-hooks', reason: 'the stack source reads no labels at sample time (node:inspector)' }; return; }
+    if (!reader) { this.source = { kind: 'async-hooks', reason: 'the stack source reads no labels at sample time (node:inspector)' }; return this.source.kind; }
     let reason: string;
     try {
       reason = reader.init(this.als, Math.min(this.ringCapacity, 1 << 24));
@@ -201,11 +218,12 @@ export class LabelContext {
     if (reason !== '') {
       reader.stop();
       this.source = { kind: 'async-hooks', reason };
-      return;
+      return this.source.kind;
     }
     this.registry = new FinalizationRegistry((id) => { this.freed.push(id); });
     reader.enable();
     this.source = { kind: 'sample-time' };
+    return this.source.kind;
   }
 
   /** The bridge's lookup must find our token in frames of every shape we can make here. */
@@ -226,21 +244,40 @@ export class LabelContext {
     return '';
   }
 
-  private tokenFor(labels: Labels, entries: ReadonlyArray<readonly [string, string]>): Token {
-    let key = '';
-    for (const [k, v] of entries) key += `${k}\u0000${v}\u0001`;
-    let token = this.tokens.get(key);
-    if (token) return token;
+  /**
+   * runWithLabels with sample-time labels. The hot path: the token these labels (own keys, in
+   * their order) made last time under the same outer token, without validating, merging and
+   * sorting again. A miss builds the merged set and a new token (a label set per request, e.g.
+   * a span id, always misses: that is one native call and one FinalizationRegistry entry).
+   */
+  private runSampleTime<T>(labels: Labels, fn: () => T): T {
+    const outer = this.als.getStore() as Token | undefined;
+    let cache = outer === undefined ? this.rootTokens : this.innerTokens.get(outer);
+    const key = inputKey(labels);
+    const known = key === undefined ? undefined : cache?.get(key);
+    if (known) return this.als.run(known, fn);
+    const added = validate(labels);
+    const merged: Record<string, string> = outer?.labelSet ? { ...outer.labelSet.labels } : {};
+    for (const [k, v] of added) merged[k] = v;
+    const entries = Object.keys(merged).sort().map((k) => [k, merged[k]] as const);
+    const token = this.newToken(merged, entries);
+    if (key !== undefined) {
+      if (!cache) { cache = new Map(); this.innerTokens.set(outer!, cache); }
+      if (cache.size >= TOKEN_CACHE) cache.clear();
+      cache.set(key, token);
+    }
+    return this.als.run(token, fn);
+  }
+
+  private newToken(labels: Labels, entries: ReadonlyArray<readonly [string, string]>): Token {
     while (this.byId.has(this.nextId)) this.nextId = this.nextId >= MAX_ID ? 1 : this.nextId + 1;
     const id = this.nextId;
     this.nextId = id >= MAX_ID ? 1 : id + 1;
     const set = new LabelSet(Object.freeze({ ...labels }), entries);
-    token = this.reader!.token(id) as Token;
+    const token = this.reader!.token(id) as Token;
     token.labelSet = set;
     this.byId.set(id, set);
     this.registry!.register(token, id);
-    if (this.tokens.size >= TOKEN_CACHE) this.tokens.clear();
-    this.tokens.set(key, token);
     return token;
   }
 
