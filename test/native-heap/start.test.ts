@@ -16,7 +16,7 @@ else {
   t.test('start() with native-heap in a preloaded process reports Buffer memory per period', async (t) => {
     const dir = tempDir('start');
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const r = spawnSync(process.execPath, [join(here, 'fixtures', 'start-native-heap.mjs')], {
+    const r = spawnSync(process.execPath, ['--expose-gc', join(here, 'fixtures', 'start-native-heap.mjs')], {
       env: { ...process.env, ...targetEnv(dir, process.env, 65536) }, encoding: 'utf8', timeout: 60_000,
     });
     t.equal(r.status, 0, r.stderr);

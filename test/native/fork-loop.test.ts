@@ -135,6 +135,8 @@ t.test(`${FORKS} forks from C while the bridge thread is busy and V8 samples at 
   t.ok((profile.timeDeltas ?? []).every((d) => d >= 0), 'time deltas are non-negative');
   const ids = new Set(profile.nodes.map((n) => n.id));
   t.ok(samples.every((id) => ids.has(id)), 'every sample points at a node');
-  const busy = profile.nodes.find((n) => n.callFrame.functionName === 'parentBusyWork');
-  t.ok(busy && samples.includes(busy.id), 'parent JS frames were sampled during the loop');
+  // parentBusyWork itself, or the loop it was inlined into (TurboFan may inline a 1 ms function).
+  const sampled = new Set(samples);
+  const parentJs = profile.nodes.filter((n) => (n.callFrame.functionName === 'parentBusyWork' || n.callFrame.url.endsWith('fork-loop.test.ts')) && sampled.has(n.id));
+  t.ok(parentJs.length > 0, `parent JS frames were sampled during the loop (${parentJs.map((n) => n.callFrame.functionName || '(anonymous)').join(', ')})`);
 });
