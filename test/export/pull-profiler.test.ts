@@ -50,11 +50,13 @@ for (const source of ['native', 'inspector'] as const) t.test(`${source}: a wind
   for (const p of all) periodHot += total(decode(p.wall!), 'burnHeavy', 1);
   t.ok(periodHot >= hot * 0.9, `the periods still hold all of burnHeavy (${(periodHot / 1e6).toFixed(0)} ms over ${all.length} periods, the window ${(hot / 1e6).toFixed(0)} ms)`);
 
+  // Something live to find (what the program happened to retain may fall between samples).
+  const kept = Array.from({ length: 120_000 }, (_, i) => ({ i, s: `kept-${i}`.padEnd(96, '.') }));
   const h = await get(port, '/debug/pprof/heap');
   t.equal(h.status, 200, 'heap served');
   const heap = decode(h.body);
   t.same(heap.sampleTypes, ['inuse_objects/count', 'inuse_space/bytes']);
-  t.ok(heap.samples.length > 0, `${heap.samples.length} heap samples`);
+  t.ok(heap.samples.length > 0, `${heap.samples.length} heap samples (${kept.length} objects kept)`);
 
   t.equal((await get(port, '/debug/pprof/heap', 'wrong')).status, 403, 'wrong token: 403');
   await profiler.stop();
