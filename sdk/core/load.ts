@@ -36,7 +36,11 @@ async function firstReadable(file: string): Promise<Uint8Array> {
       errors.push(`${url.href}: ${messageOf(err)}`);
     }
   }
-  throw new Error(`wasmprof core: ${file} not found (run \`npm run build:core\`); tried ${errors.join('; ')}`);
+  throw notFound(file, errors);
+}
+
+function notFound(file: string, tried: string[]): Error {
+  return new Error(`wasmprof core: ${file} not found (run \`npm run build:core\`); tried ${tried.join('; ')}`);
 }
 
 const compiledNow = new Map<string, WebAssembly.Module>();
@@ -60,7 +64,7 @@ export function compileCoreNow(debug = false): WebAssembly.Module {
     cache.set(key, Promise.resolve(module));
     return module;
   }
-  throw new Error(`wasmprof core: ${file} not found (run \`npm run build:core\`); tried ${errors.join('; ')}`);
+  throw notFound(file, errors);
 }
 
 /** Compiles the core. `debug` selects the build with interruption hooks (tests only). */

@@ -192,15 +192,9 @@ function valueIndex(p: Profile, ...names: string[]): number {
  *  the second one adds is re-indexed, so the common case costs one pass over the smaller side. */
 class Tables {
   readonly strings: StringTable;
-  readonly mappings: Mapping[];
-  readonly functions: PprofFunction[];
-  readonly locations: Location[];
-  private readonly mappingIds = new Map<string, number>();
-  private readonly functionIds = new Map<string, number>();
-  private readonly locationIds = new Map<string, number>();
-  private nextMapping: number;
-  private nextFunction: number;
-  private nextLocation: number;
+  readonly mappings: IdTable<Mapping>;
+  readonly functions: IdTable<PprofFunction>;
+  readonly locations: IdTable<Location>;
 
   /** Each base location id → the first base location with the same content: equal frames must
    *  have equal ids for a wall sample and its cpu partner to be found equal. */
@@ -208,26 +202,16 @@ class Tables {
 
   constructor(base: Profile) {
     this.strings = base.stringTable;
-    this.mappings = base.mapping;
-    this.functions = base.function;
-    this.locations = base.location;
-    const first = (ids: Map<string, number>, key: string, id: number): number => {
-      const had = ids.get(key);
-      if (had !== undefined) return had;
-      ids.set(key, id);
-      return id;
-    };
+    this.mappings = new IdTable(base.mapping);
+    this.functions = new IdTable(base.function);
+    this.locations = new IdTable(base.location);
     const mapCanon = new Map<number, number>(), fnCanon = new Map<number, number>();
-    for (const m of this.mappings) mapCanon.set(Number(m.id), first(this.mappingIds, mappingKey(m), Number(m.id)));
-    for (const f of this.functions) fnCanon.set(Number(f.id), first(this.functionIds, functionKey(f), Number(f.id)));
-    for (const l of this.locations) {
+    for (const m of base.mapping) mapCanon.set(Number(m.id), this.mappings.first(mappingKey(m), Number(m.id)));
+    for (const f of base.function) fnCanon.set(Number(f.id), this.functions.first(functionKey(f), Number(f.id)));
+    for (const l of base.location) {
       const key = locationKey(l, (id) => fnCanon.get(id) ?? id, (id) => mapCanon.get(id) ?? id);
-      this.canonical.set(Number(l.id), first(this.locationIds, key, Number(l.id)));
+      this.canonical.set(Number(l.id), this.locations.first(key, Number(l.id)));
     }
-    const next = (xs: ReadonlyArray<{ id: Numeric }>): number => xs.reduce((n, x) => Math.max(n, Number(x.id)), 0) + 1;
-    this.nextMapping = next(this.mappings);
-    this.nextFunction = next(this.functions);
-    this.nextLocation = next(this.locations);
   }
 
   /** Brings another profile's tables in; returns how its string indices and location ids map. */
@@ -237,18 +221,12 @@ class Tables {
     const mapping = new Map<number, number>();
     for (const m of p.mapping) {
       const c = new Mapping({ ...m, id: 0, filename: s(m.filename), buildId: s(m.buildId) });
-      const key = mappingKey(c);
-      let id = this.mappingIds.get(key);
-      if (id === undefined) { id = c.id = this.nextMapping++; this.mappings.push(c); this.mappingIds.set(key, id); }
-      mapping.set(Number(m.id), id);
+      mapping.set(Number(m.id), this.mappings.add(c, mappingKey(c)));
     }
     const fn = new Map<number, number>();
     for (const f of p.function) {
       const c = new PprofFunction({ id: 0, name: s(f.name), systemName: s(f.systemName), filename: s(f.filename), startLine: f.startLine });
-      const key = functionKey(c);
-      let id = this.functionIds.get(key);
-      if (id === undefined) { id = c.id = this.nextFunction++; this.functions.push(c); this.functionIds.set(key, id); }
-      fn.set(Number(f.id), id);
+      fn.set(Number(f.id), this.functions.add(c, functionKey(c)));
     }
     const loc = new Map<number, number>();
     for (const l of p.location) {
@@ -256,12 +234,39 @@ class Tables {
         id: 0, mappingId: mapping.get(Number(l.mappingId)) ?? 0, address: l.address, isFolded: l.isFolded,
         line: l.line.map((ln) => new Line({ functionId: fn.get(Number(ln.functionId)) ?? 0, line: ln.line, column: ln.column })),
       });
-      const key = locationKey(c);
-      let id = this.locationIds.get(key);
-      if (id === undefined) { id = c.id = this.nextLocation++; this.locations.push(c); this.locationIds.set(key, id); }
-      loc.set(Number(l.id), id);
+      loc.set(Number(l.id), this.locations.add(c, locationKey(c)));
     }
     return { s, loc };
+  }
+}
+
+/** One of a profile's id'd tables (the base's own array, appended to), with entries by content. */
+class IdTable<T extends { id: Numeric }> {
+  private readonly ids = new Map<string, number>();
+  private next: number;
+
+  constructor(readonly list: T[]) {
+    this.next = list.reduce((n, x) => Math.max(n, Number(x.id)), 0) + 1;
+  }
+
+  /** The id of the first entry with this content, `id` if it is the first. */
+  first(key: string, id: number): number {
+    const had = this.ids.get(key);
+    if (had !== undefined) return had;
+    this.ids.set(key, id);
+    return id;
+  }
+
+  /** The id of an entry with c's content, c itself appended under a new id if there is none. */
+  add(c: T, key: string): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.next++;
+      c.id = id;
+      this.list.push(c);
+      this.ids.set(key, id);
+    }
+    return id;
   }
 }
 
@@ -335,7 +340,7 @@ export function combineWallCpu(wall: Profile | undefined, cpu: Profile | undefin
   // Both cover the same period; the base's clock fields are kept as they came (a timeNanos of
   // ~1.7e18 does not survive a trip through a double).
   return new Profile({
-    sampleType, sample: samples, mapping: t.mappings, location: t.locations, function: t.functions, stringTable: t.strings,
+    sampleType, sample: samples, mapping: t.mappings.list, location: t.locations.list, function: t.functions.list, stringTable: t.strings,
     dropFrames: base.dropFrames, keepFrames: base.keepFrames,
     timeNanos: base.timeNanos, durationNanos: base.durationNanos,
     periodType: sampleType[1], period: base.period, comment: comments,

@@ -89,8 +89,7 @@ export class SourceMapResolver {
   async prepare(urls: Iterable<string>): Promise<void> {
     const waits: Promise<void>[] = [];
     for (const url of urls) {
-      if (this.maps.has(url)) continue;
-      if (url.startsWith(OWN_FILES)) { this.maps.set(url, null); continue; }
+      if (this.settled(url)) continue;
       let p = this.pending.get(url);
       if (!p) {
         p = this.load(url, readText).then((m) => { this.remember(url, m); }, () => { this.remember(url, null); })
@@ -105,8 +104,7 @@ export class SourceMapResolver {
   /** Same as prepare, blocking (for the last period of an exiting process). */
   prepareSync(urls: Iterable<string>): void {
     for (const url of urls) {
-      if (this.maps.has(url)) continue;
-      if (url.startsWith(OWN_FILES)) { this.maps.set(url, null); continue; }
+      if (this.settled(url)) continue;
       let found: TraceMap | null = null;
       try {
         const r = this.loadSync(url);
@@ -133,6 +131,14 @@ export class SourceMapResolver {
   }
 
   has(url: string): boolean { return this.maps.has(url); }
+
+  /** Whether url's answer is known without loading: cached, or one of wasmprof's own files. */
+  private settled(url: string): boolean {
+    if (this.maps.has(url)) return true;
+    if (!url.startsWith(OWN_FILES)) return false;
+    this.remember(url, null);
+    return true;
+  }
 
   /** Scripts whose answer (a map or none) is cached. */
   get size(): number { return this.maps.size; }

@@ -3,7 +3,7 @@
 // command can parse its flags without loading the native-heap recorder.
 export type { NativeHeapRecording } from './record.js';
 
-/** `list` without native-heap, and whether it was there. */
+/** Splits `native-heap` out of a --profiles list; `rest` is undefined when nothing else is left. */
 export function splitNativeHeap(list: string | undefined): { nativeHeap: boolean; rest: string | undefined } {
   if (list === undefined) return { nativeHeap: false, rest: undefined };
   const items = list.split(',').map((s) => s.trim()).filter((s) => s);

@@ -22,8 +22,6 @@ export interface NativeHeapRecording {
   finish(): Uint8Array | undefined;
 }
 
-/** Splits `native-heap` out of a --profiles list; `rest` is undefined when nothing else is left. */
-
 /** The period, already checked by `wasmprof record` with the profiler's rules (100 ms to 24 h). */
 function periodMs(value: string | undefined): number {
   if (!value || value.trim() === '') return 60_000;

@@ -81,20 +81,12 @@ export class ProfilerImpl implements Profiler {
   }
 
   async begin(): Promise<void> {
-    const o = this.options;
     this.upkeep.core.startSampling();
-    if (o.profiles.includes('wall') || o.profiles.includes('cpu')) {
-      enableDetailedLineInfo();
-      this.cpu = this.sources.cpu();
-      await this.cpu.start(o.intervalMicros, { fresh: this.startContext.beforeMain === true });
-    }
-    if (o.profiles.includes('heap')) {
-      this.heap = this.sources.heap();
-      await this.heap.start(o.heapIntervalBytes, 128, { allocations: o.heapAllocations });
-    }
+    await this.startCpu();
+    await this.startHeap();
     // The aggregator drains this process's ring; its periods are ours, so its own timer is set
     // beyond any period.
-    const nativeHeap = o.profiles.includes('native-heap') ? await startNativeHeap({ periodMs: 86_400_000 }) : undefined;
+    const nativeHeap = this.options.profiles.includes('native-heap') ? await startNativeHeap({ periodMs: 86_400_000 }) : undefined;
     this.finishBegin(nativeHeap);
   }
 
@@ -106,20 +98,25 @@ export class ProfilerImpl implements Profiler {
    */
   beginNow(): Promise<void> {
     if (this.options.profiles.includes('native-heap')) return Promise.reject(new Error('wasmprof: beginNow() cannot start native-heap'));
-    const o = this.options;
     this.upkeep.core.startSampling();
-    const started: Promise<void>[] = [];
-    if (o.profiles.includes('wall') || o.profiles.includes('cpu')) {
-      enableDetailedLineInfo();
-      this.cpu = this.sources.cpu();
-      started.push(this.cpu.start(o.intervalMicros, { fresh: this.startContext.beforeMain === true }));
-    }
-    if (o.profiles.includes('heap')) {
-      this.heap = this.sources.heap();
-      started.push(this.heap.start(o.heapIntervalBytes, 128, { allocations: o.heapAllocations }));
-    }
+    const started = [this.startCpu(), this.startHeap()];
     this.finishBegin(undefined);
     return Promise.all(started).then(() => undefined);
+  }
+
+  private startCpu(): Promise<void> | undefined {
+    const o = this.options;
+    if (!o.profiles.includes('wall') && !o.profiles.includes('cpu')) return undefined;
+    enableDetailedLineInfo();
+    this.cpu = this.sources.cpu();
+    return this.cpu.start(o.intervalMicros, { fresh: this.startContext.beforeMain === true });
+  }
+
+  private startHeap(): Promise<void> | undefined {
+    const o = this.options;
+    if (!o.profiles.includes('heap')) return undefined;
+    this.heap = this.sources.heap();
+    return this.heap.start(o.heapIntervalBytes, 128, { allocations: o.heapAllocations });
   }
 
   private finishBegin(nativeHeap: Awaited<ReturnType<typeof startNativeHeap>> | undefined): void {

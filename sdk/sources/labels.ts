@@ -99,6 +99,14 @@ export interface LabelTimeline {
 
 const INITIAL = 1024;
 
+/** `added` over (and overriding) the labels of `outer`, keys sorted. */
+function mergedSet(added: ReadonlyArray<readonly [string, string]>, outer: LabelSet | undefined): LabelSet {
+  const merged: Record<string, string> = outer ? { ...outer.labels } : {};
+  for (const [k, v] of added) merged[k] = v;
+  const entries = Object.keys(merged).sort().map((k) => [k, merged[k]] as const);
+  return new LabelSet(Object.freeze(merged), entries);
+}
+
 /** The labels' own keys and values in their order, or undefined when a value needs validate(). */
 function inputKey(labels: unknown): string | undefined {
   if (labels === null || typeof labels !== 'object') return undefined;
@@ -167,16 +175,12 @@ export class LabelContext {
   run<T>(labels: Labels, fn: () => T): T {
     if (typeof fn !== 'function') throw new TypeError('wasmprof: runWithLabels(labels, fn): fn must be a function');
     if (this.source.kind === 'sample-time') return this.runSampleTime(labels, fn);
-    const added = validate(labels);
-    const outer = this.setOf(this.als.getStore());
-    const merged: Record<string, string> = outer ? { ...outer.labels } : {};
-    for (const [k, v] of added) merged[k] = v;
-    const entries = Object.keys(merged).sort().map((k) => [k, merged[k]] as const);
     if (this.source.kind === 'unused') {
-      // The first call decides; it may have chosen sample-time reading (TS keeps the narrowing).
-      if (this.chooseSource() === 'sample-time') return this.runSampleTime(labels, fn);
+      validate(labels); // a bad first call throws before anything is chosen
+      this.chooseSource();
+      if (this.labelSource.kind === 'sample-time') return this.runSampleTime(labels, fn);
     }
-    const set = new LabelSet(Object.freeze(merged), entries);
+    const set = mergedSet(validate(labels), this.setOf(this.als.getStore()));
     this.ensureHook();
     return this.als.run(set, () => {
       const before = this.current;
@@ -205,9 +209,9 @@ export class LabelContext {
   }
 
   /** Sample-time reading when the bridge offers it and passes every check, else the hook. */
-  private chooseSource(): LabelSource['kind'] {
+  private chooseSource(): void {
     const reader = this.reader;
-    if (!reader) { this.source = { kind: 'async-hooks', reason: 'the stack source reads no labels at sample time (node:inspector)' }; return this.source.kind; }
+    if (!reader) { this.source = { kind: 'async-hooks', reason: 'the stack source reads no labels at sample time (node:inspector)' }; return; }
     let reason: string;
     try {
       reason = reader.init(this.als, Math.min(this.ringCapacity, 1 << 24));
@@ -218,12 +222,11 @@ export class LabelContext {
     if (reason !== '') {
       reader.stop();
       this.source = { kind: 'async-hooks', reason };
-      return this.source.kind;
+      return;
     }
     this.registry = new FinalizationRegistry((id) => { this.freed.push(id); });
     reader.enable();
     this.source = { kind: 'sample-time' };
-    return this.source.kind;
   }
 
   /** The bridge's lookup must find our token in frames of every shape we can make here. */
@@ -256,11 +259,7 @@ export class LabelContext {
     const key = inputKey(labels);
     const known = key === undefined ? undefined : cache?.get(key);
     if (known) return this.als.run(known, fn);
-    const added = validate(labels);
-    const merged: Record<string, string> = outer?.labelSet ? { ...outer.labelSet.labels } : {};
-    for (const [k, v] of added) merged[k] = v;
-    const entries = Object.keys(merged).sort().map((k) => [k, merged[k]] as const);
-    const token = this.newToken(merged, entries);
+    const token = this.newToken(mergedSet(validate(labels), outer?.labelSet));
     if (key !== undefined) {
       if (!cache) { cache = new Map(); this.innerTokens.set(outer!, cache); }
       if (cache.size >= TOKEN_CACHE) cache.clear();
@@ -269,11 +268,10 @@ export class LabelContext {
     return this.als.run(token, fn);
   }
 
-  private newToken(labels: Labels, entries: ReadonlyArray<readonly [string, string]>): Token {
+  private newToken(set: LabelSet): Token {
     while (this.byId.has(this.nextId)) this.nextId = this.nextId >= MAX_ID ? 1 : this.nextId + 1;
     const id = this.nextId;
     this.nextId = id >= MAX_ID ? 1 : id + 1;
-    const set = new LabelSet(Object.freeze({ ...labels }), entries);
     const token = this.reader!.token(id) as Token;
     token.labelSet = set;
     this.byId.set(id, set);

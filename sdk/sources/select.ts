@@ -8,17 +8,12 @@
 // without it the profiler runs with sources that take no samples (profiling off, empty
 // profiles) rather than failing start().
 // Either way select-source prints the one warning line itself and leaves fallbackReason unset.
-import { loadV8Bridge } from './v8-bridge.js';
+import { loadV8Bridge, type V8BridgeLoad } from './v8-bridge.js';
 import { calibrateClock, denoVersion, isDeno } from '../runtime/deno.js';
 import { AsyncInspectorCpuSource, AsyncInspectorHeapSource, AsyncSession, InspectorCpuSource, InspectorHeapSource, OffCpuSource, OffHeapSource } from './inspector.js';
 import type { CpuSource, HeapSource, SourceChoice } from './types.js';
 import type { SampleLabelReader } from './labels.js';
 import { messageOf, oneLine, warnOnce } from '../runtime/report.js';
-
-/** What sdk/sources/v8-bridge.ts exports. */
-export interface V8BridgeModule {
-  loadV8Bridge(): { cpu: () => CpuSource; heap: () => HeapSource; sampleLabels: () => SampleLabelReader | undefined } | { error: string };
-}
 
 export interface SourceFactories {
   kind: 'native' | 'inspector';
@@ -30,36 +25,15 @@ export interface SourceFactories {
   fallbackReason?: string;
 }
 
-
-/** Loads the native bridge, or explains in one line why it cannot (`importer`: tests). */
-export async function loadNativeBridge(importer?: () => Promise<unknown>): Promise<ReturnType<V8BridgeModule['loadV8Bridge']>> {
-  if (!importer) return loadNativeBridgeNow();
-  let mod: unknown;
+/** Loads the native bridge, or explains in one line why it cannot. */
+export function loadNativeBridge(): V8BridgeLoad {
   try {
-    mod = await importer();
-  } catch (err) {
-    return { error: `cannot import the bridge module: ${oneLine(messageOf(err))}` };
-  }
-  return fromBridgeModule(mod);
-}
-
-/** loadNativeBridge without waiting. */
-export function loadNativeBridgeNow(): ReturnType<V8BridgeModule['loadV8Bridge']> {
-  return fromBridgeModule({ loadV8Bridge });
-}
-
-function fromBridgeModule(mod: unknown): ReturnType<V8BridgeModule['loadV8Bridge']> {
-  const load = (mod as Partial<V8BridgeModule> | null)?.loadV8Bridge;
-  if (typeof load !== 'function') return { error: 'the bridge module has no loadV8Bridge()' };
-  try {
-    const r = load();
-    if ('error' in r) return { error: oneLine(r.error) };
-    return r;
+    const r = loadV8Bridge();
+    return 'error' in r ? { error: oneLine(r.error) } : r;
   } catch (err) {
     return { error: oneLine(messageOf(err)) };
   }
 }
-
 
 const inspector: SourceFactories = { kind: 'inspector', cpu: () => new InspectorCpuSource(), heap: () => new InspectorHeapSource() };
 
@@ -91,14 +65,14 @@ export async function selectDenoSource(choice: SourceChoice, write?: (line: stri
 }
 
 /**
- * selectSource without waiting, for a preload that must start before the main module (Node's
- * inspector answers inside post(), so both sources start within the call); undefined under
- * Deno, where only selectSource can start.
+ * selectSource without waiting, for a preload that must start before the main module (the
+ * bridge loads synchronously, and Node's inspector answers inside post(), so either source
+ * starts within the call); undefined under Deno, where only selectSource can start.
  */
 export function selectSourceNow(choice: SourceChoice): SourceFactories | undefined {
   if (isDeno()) return undefined;
   if (choice === 'inspector') return inspector;
-  const bridge = loadNativeBridgeNow();
+  const bridge = loadNativeBridge();
   if ('error' in bridge) {
     if (choice === 'native') throw new Error(`wasmprof: native bridge unavailable (${bridge.error}) and source "native" was requested`);
     return { ...inspector, fallbackReason: bridge.error };
@@ -106,13 +80,6 @@ export function selectSourceNow(choice: SourceChoice): SourceFactories | undefin
   return { kind: 'native', cpu: bridge.cpu, heap: bridge.heap, sampleLabels: bridge.sampleLabels };
 }
 
-export async function selectSource(choice: SourceChoice, importer?: () => Promise<unknown>): Promise<SourceFactories> {
-  if (isDeno()) return selectDenoSource(choice);
-  if (choice === 'inspector') return inspector;
-  const bridge = await loadNativeBridge(importer);
-  if ('error' in bridge) {
-    if (choice === 'native') throw new Error(`wasmprof: native bridge unavailable (${bridge.error}) and source "native" was requested`);
-    return { ...inspector, fallbackReason: bridge.error };
-  }
-  return { kind: 'native', cpu: bridge.cpu, heap: bridge.heap, sampleLabels: bridge.sampleLabels };
+export async function selectSource(choice: SourceChoice): Promise<SourceFactories> {
+  return selectSourceNow(choice) ?? selectDenoSource(choice);
 }
