@@ -269,7 +269,16 @@ void LabelsInit(const FunctionCallbackInfo<Value>& info) {
   }
   const double capacity = info[1].As<v8::Number>()->Value();
   if (!(capacity >= 16 && capacity <= (1 << 24))) return ThrowError(isolate, "wasmprof v8 bridge: labelsInit: capacity from 16 to 2^24");
-  if (s->ring != nullptr) return reason("");
+  // A profiler started after an earlier one stopped brings its own storage: start over with it
+  // (keeping the old key would fail every check). The handler runs on this thread, so once
+  // Unregister returns it cannot be inside Record for s.
+  Unregister(s);
+  delete[] s->ring;
+  s->ring = nullptr;
+  s->head.store(0, std::memory_order_relaxed);
+  s->last_id.store(-2, std::memory_order_relaxed);
+  s->overflow_at.store(-1, std::memory_order_relaxed);
+  s->unreadable = 0;
   HandleScope scope(isolate);
   Local<Context> ctx = isolate->GetCurrentContext();
   Local<Object> storage = info[0].As<Object>();
@@ -308,9 +317,11 @@ void LabelsInit(const FunctionCallbackInfo<Value>& info) {
     }
   }
   if (s->slot < 0) return reason("more than 64 profiled threads");
-  isolate->AddGCPrologueCallback(GcPrologue, s, v8::kGCTypeAll);
-  isolate->AddGCEpilogueCallback(GcEpilogue, s, v8::kGCTypeAll);
-  s->gc_callbacks = true;
+  if (!s->gc_callbacks) {
+    isolate->AddGCPrologueCallback(GcPrologue, s, v8::kGCTypeAll);
+    isolate->AddGCEpilogueCallback(GcEpilogue, s, v8::kGCTypeAll);
+    s->gc_callbacks = true;
+  }
   PinLibrary();
   reason("");
 #else

@@ -37,7 +37,7 @@ export interface CommentContext {
   maps: { loaded: number; missing: number; failed: number } | undefined;
   /** What the profiler holds at the end of the period (bounded: docs/configuration.md#memory;
    *  the label timeline's size is on the labels line). */
-  held?: { coreBytes: number; sourceMapScripts: number };
+  held?: { coreBytes: number; sourceMapScripts: number; labelSets: number };
 }
 
 export function periodComments(s: PeriodStats, c: CommentContext): string[] {
@@ -50,7 +50,7 @@ export function periodComments(s: PeriodStats, c: CommentContext): string[] {
     `wasmprof cpu time: scope=${s.cpuScope}`,
     ...c.upkeepComments,
   ];
-  if (c.held) out.push(`wasmprof held: coreMemory=${c.held.coreBytes} sourceMapScripts=${c.held.sourceMapScripts}`);
+  if (c.held) out.push(`wasmprof held: coreMemory=${c.held.coreBytes} sourceMapScripts=${c.held.sourceMapScripts} labelSets=${c.held.labelSets}`);
   if (c.dropComment) out.push(c.dropComment);
   if (c.maps) out.push(`wasmprof source maps: loaded=${c.maps.loaded} scriptsWithout=${c.maps.missing} unreadable=${c.maps.failed}`);
   if (o.labels.length > 0) out.push(`wasmprof static labels: ${o.labels.map(([k, v]) => `${k}=${v}`).join(' ')}`);

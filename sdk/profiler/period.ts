@@ -190,7 +190,7 @@ export class PeriodPipeline {
       const tables = core.tables();
       const comments = periodComments(stats, {
         source: this.p.source, options: o, upkeepComments: upkeep.takeComments(), dropComment: this.p.takeDropComment(), maps: this.p.maps?.stats,
-        held: { coreBytes: core.memoryBytes, sourceMapScripts: this.p.maps?.size ?? 0 },
+        held: { coreBytes: core.memoryBytes, sourceMapScripts: this.p.maps?.size ?? 0, labelSets: this.p.labels.heldSets },
       });
       const profiles: Partial<Record<JsProfileType, Profile>> = {};
       const durationNanos = Math.max(0, c.endNanos - c.startNanos);

@@ -76,8 +76,8 @@ export class ProfilerImpl implements Profiler {
   get needsAsyncStop(): boolean { return this.exporter !== undefined; }
   get exporterStats() { return this.exporter?.stats(); }
   /** Cores recycled and dictionaries emptied so far. */
-  get upkeepStats(): { recycles: number; dictionaryResets: number; coreMemoryBytes: number } {
-    return { recycles: this.upkeep.recycles, dictionaryResets: this.upkeep.dictionaryResets, coreMemoryBytes: this.upkeep.core.memoryBytes };
+  get upkeepStats(): { recycles: number; dictionaryResets: number; coreMemoryBytes: number; labelSets: number } {
+    return { recycles: this.upkeep.recycles, dictionaryResets: this.upkeep.dictionaryResets, coreMemoryBytes: this.upkeep.core.memoryBytes, labelSets: this.labelContext.heldSets };
   }
 
   async begin(): Promise<void> {

@@ -36,7 +36,7 @@ function syntheticHeap(): RawHeapNode {
 export function warmUp(module: WebAssembly.Module): void {
   const core = Core.instantiate(module, { frameCacheCapacity: 1024 });
   const frames = new FrameInterner(core, undefined);
-  const set = new LabelSet({ warm: 'up' }, [['warm', 'up']]);
+  const set = new LabelSet({ warm: 'up' });
   const timeline = { times: new Float64Array([-Infinity, 5000]), sets: [undefined, set], count: 2, unknownFrom: Infinity, dropped: 0 };
   new TimelineCursor(timeline).at(0);
   const handles = { handle: (s: LabelSet | undefined) => core.internLabels(s ? s.labels : {}), unknown: () => 0 };

@@ -76,11 +76,17 @@ type Token = object & { labelSet?: LabelSet };
 
 /** Tokens kept per outer context for labels seen before (the same labels reuse one). */
 const TOKEN_CACHE = 4096;
+/**
+ * Collected tokens after which the bridge's ring is drained early. Until a drain, every label
+ * set made since the last one stays reachable (the ring may still name its id), which with a
+ * label set per request (span ids) is memory in proportion to requests, not to samples.
+ */
+const FREED_DRAIN = 1024;
 const MAX_ID = 1 << 30;
 
 /** The value kept in AsyncLocalStorage: one immutable label set. */
 export class LabelSet {
-  constructor(readonly labels: Labels, readonly entries: ReadonlyArray<readonly [string, string]>) {}
+  constructor(readonly labels: Labels) {}
 }
 
 /** The transitions of one period, in time order (times in V8 microseconds). */
@@ -99,12 +105,11 @@ export interface LabelTimeline {
 
 const INITIAL = 1024;
 
-/** `added` over (and overriding) the labels of `outer`, keys sorted. */
+/** `added` over (and overriding) the labels of `outer`. Key order is not kept: the core sorts. */
 function mergedSet(added: ReadonlyArray<readonly [string, string]>, outer: LabelSet | undefined): LabelSet {
   const merged: Record<string, string> = outer ? { ...outer.labels } : {};
   for (const [k, v] of added) merged[k] = v;
-  const entries = Object.keys(merged).sort().map((k) => [k, merged[k]] as const);
-  return new LabelSet(Object.freeze(merged), entries);
+  return new LabelSet(Object.freeze(merged));
 }
 
 /** The labels' own keys and values in their order, or undefined when a value needs validate(). */
@@ -168,6 +173,9 @@ export class LabelContext {
     this.ringCapacity = Math.max(1024, Math.min(this.maxTransitions, Math.ceil((options.samplesPerPeriod ?? this.maxTransitions) * 2)));
   }
 
+  /** Label sets kept by id for samples not yet drained (sample-time mode), see FREED_DRAIN. */
+  get heldSets(): number { return this.byId.size; }
+
   /** How labels reach samples (decided by the first runWithLabels). */
   get labelSource(): LabelSource { return this.source; }
 
@@ -224,7 +232,9 @@ export class LabelContext {
       this.source = { kind: 'async-hooks', reason };
       return;
     }
-    this.registry = new FinalizationRegistry((id) => { this.freed.push(id); });
+    this.registry = new FinalizationRegistry((id) => {
+      if (this.freed.push(id) >= FREED_DRAIN && this.active) this.pull();
+    });
     reader.enable();
     this.source = { kind: 'sample-time' };
   }

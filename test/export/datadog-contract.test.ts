@@ -102,7 +102,7 @@ const cf = (functionName: string, lineNumber: number, url = 'file:///app/main.js
 async function wasmprofPeriod(): Promise<{ wall: Uint8Array; cpu: Uint8Array; heap: Uint8Array }> {
   const core = await Core.create();
   const frames = new FrameInterner(core, undefined);
-  const timeline: LabelTimeline = { times: new Float64Array([0, 25]), sets: [new LabelSet({ route: 'checkout' }, [['route', 'checkout']]), undefined], count: 2, unknownFrom: Infinity, dropped: 0 };
+  const timeline: LabelTimeline = { times: new Float64Array([0, 25]), sets: [new LabelSet({ route: 'checkout' }), undefined], count: 2, unknownFrom: Infinity, dropped: 0 };
   const handles = { handle: (s: LabelSet | undefined) => core.internLabels(s ? s.labels : {}), unknown: () => core.internLabels({ wasmprof_labels: 'unknown' }) };
   ingestCpuProfile(core, frames, {
     nodes: [

@@ -7,6 +7,8 @@ import t from 'tap';
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { start } from '../../sdk/index.js';
 import { loadNativeBridge } from '../../sdk/sources/select.js';
 import { burnHeavy } from '../profiler/fixtures/burn.mjs';
@@ -74,6 +76,41 @@ else if (major < 24) {
     const all = total(wall, 'burnHeavy', 1, 'flat');
     t.ok(labelled / all > 0.95, `burnHeavy samples with their own hot-N label: ${(labelled / all * 100).toFixed(1)}%`);
     t.ok(seen.size >= 5, `${seen.size} of the 6 hot label sets seen on samples`);
+  });
+
+  t.test('a profiler started after another one stopped reads labels at sample time too', async (t) => {
+    for (let round = 0; round < 3; round++) {
+      const profiler = await start({ profiles: ['wall'], interval: '1ms', source: 'native', env: {} });
+      profiler.runWithLabels({ round: String(round) }, () => burnHeavy(40));
+      const wall = decode((await profiler.stop()).wall!);
+      t.equal(profiler.labelSource.kind, 'sample-time', `profiler ${round + 1}: labels read at sample time ${profiler.labelSource.reason ?? ''}`);
+      const own = total(wall, 'burnHeavy', 1, 'flat', (s) => s.labels.round === String(round));
+      t.ok(own / total(wall, 'burnHeavy', 1, 'flat') > 0.95, `profiler ${round + 1}: burnHeavy samples with its own label: ${(own / 1e6).toFixed(0)} ms`);
+    }
+  });
+
+  t.test('a label set per request: sets whose tokens are collected are let go within the period', async (t) => {
+    // Without the early drain, every set made in a period stays held until the period ends:
+    // memory in proportion to requests (a span id per request), not to samples.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const profiler = await start({ profiles: ['wall'], interval: '1ms', source: 'native', env: {} });
+    const REQUESTS = 20_000;
+    for (let i = 0; i < REQUESTS; i++) {
+      await profiler.runWithLabels({ span_id: `s${i}` }, async () => { await null; });
+      if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+    }
+    // The tokens die at the next full collection; FinalizationRegistry callbacks follow in tasks.
+    for (let round = 0; round < 20; round++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const held = profiler.upkeepStats.labelSets;
+    t.equal(profiler.labelSource.kind, 'sample-time', `labels read at sample time ${profiler.labelSource.reason ?? ''}`);
+    const wall = decode((await profiler.stop()).wall!);
+    // At most: the token cache (4,096 of the newest sets), one drain batch (1,024), slack.
+    t.ok(held < 6_000, `${held} of ${REQUESTS} label sets held before the period ends`);
+    t.match(wall.comments.join('\n'), /wasmprof held: .* labelSets=\d+/, 'the profile says how many label sets were held');
   });
 
   t.test('a worker reads its own labels next to the main thread', async (t) => {

@@ -48,7 +48,7 @@ function timeline(entries: Array<[number, Record<string, string> | undefined]>, 
   const times = new Float64Array(entries.length);
   const sets = entries.map(([time, labels], i) => {
     times[i] = time;
-    return labels ? new LabelSet(labels, Object.entries(labels)) : undefined;
+    return labels ? new LabelSet(labels) : undefined;
   });
   return { times, sets, count: entries.length, unknownFrom, dropped: 0 };
 }
