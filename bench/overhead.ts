@@ -103,15 +103,18 @@ const rssOf: Record<string, number[]> = {};
 
 // ------------------------------------------------------------------------------------- start-up
 
-/** CPU ms of a command and its children (bash's `times`), output discarded. */
+/** CPU ms of a command and its children (bash's `times`), output discarded; it must exit 0. */
 function cpuMsOf(command: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', '"$@" >/dev/null 2>&1; times', '_', ...command], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', '"$@" >/dev/null 2>&1; echo "exit $?"; times', '_', ...command], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d; });
     child.on('close', () => {
-      // Second line: user and system time of the children, e.g. "0m0.060s 0m0.012s".
-      const line = out.trim().split('\n')[1] ?? '';
+      const lines = out.trim().split('\n');
+      // A variant that fails (at exit, say) skips work and would look cheap.
+      if (lines[0] !== 'exit 0') { reject(new Error(`bench: ${command.join(' ')} ended with ${lines[0]}`)); return; }
+      // Third line: user and system time of the children, e.g. "0m0.060s 0m0.012s".
+      const line = lines[2] ?? '';
       const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
       if (secs.length !== 2) reject(new Error(`bench: cannot read times output: ${out}`));
       else resolve((secs[0] + secs[1]) * 1000);

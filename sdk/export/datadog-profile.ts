@@ -20,7 +20,7 @@
 // repair: it goes unchanged under its own `<type>.pprof` name, and so does its wall/cpu
 // partner, so nothing is lost and nothing is reported. Node and Deno (node:zlib, node:worker_threads).
 import { promisify } from 'node:util';
-import { isMainThread, threadId } from 'node:worker_threads';
+import { identity } from '../runtime/node.js';
 import { gunzip as gunzipCb, gunzipSync } from 'node:zlib';
 import { Function as PprofFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { encodeGzip, encodeGzipSync } from '../pprof/gzip.js';
@@ -49,6 +49,7 @@ export interface DatadogAttachments {
  *  `Main Event Loop` / `Worker #<n> Event Loop`, and worker_threads' threadId (0 on the main
  *  thread). `os thread id` is only known for the main thread on Linux, where it is the pid. */
 export function threadLabels(): Record<string, string> {
+  const { isMainThread, threadId } = identity();
   const labels: Record<string, string> = {
     'thread name': isMainThread ? 'Main Event Loop' : `Worker #${threadId} Event Loop`,
     'thread id': String(threadId),

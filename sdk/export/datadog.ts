@@ -55,7 +55,8 @@ interface Item {
 
 // dd-trace-js's runtime-id: a random UUID per process (per module instance, so per worker
 // thread too), the same in every upload, so the backend can tell restarts and replicas apart.
-const RUNTIME_ID = globalThis.crypto.randomUUID();
+let runtimeIdValue: string | undefined;
+const runtimeId = (): string => (runtimeIdValue ??= globalThis.crypto.randomUUID());
 
 interface RuntimeInfo { engine: string; version: string; pid: number | undefined; arch: string | undefined; platform: string | undefined }
 
@@ -115,7 +116,7 @@ export class DatadogExporter extends QueuedExporter<Item> {
       ['language', 'javascript'], ['runtime', rt.engine], ['runtime_version', rt.version],
       ['runtime_arch', rt.arch], ['runtime_os', rt.platform], ['process_id', rt.pid],
       ['profiler', 'wasmprof'], ['profiler_version', WASMPROF_VERSION], ['format', 'pprof'],
-      ['runtime-id', RUNTIME_ID],
+      ['runtime-id', runtimeId()],
     ];
     this.baseTagString = base.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}:${v}`).join(',');
     const transport = options.transport ?? fetchTransport;

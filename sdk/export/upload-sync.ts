@@ -3,8 +3,10 @@
 // reports each status; the parent blocks at most `timeoutMs` (the child is killed then). The
 // child gets no NODE_OPTIONS and no LD_PRELOAD, so it is never profiled itself. In Deno a Worker
 // sends them instead (sdk/runtime/deno.ts: no --allow-run needed).
-import { spawnSync } from 'node:child_process';
+import { builtin } from '../runtime/builtin.js';
 import { isDeno, uploadSyncInWorker } from '../runtime/deno.js';
+
+const childProcess = builtin<typeof import('node:child_process')>('node:child_process');
 
 export interface PreparedRequest {
   url: string;
@@ -35,7 +37,7 @@ export function uploadSync(requests: readonly PreparedRequest[], timeoutMs: numb
   if (isDeno()) return uploadSyncInWorker(requests, timeoutMs);
   const input = JSON.stringify(requests.map((r) => ({ url: r.url, headers: r.headers, body: Buffer.from(r.body).toString('base64') })));
   const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', LD_PRELOAD: '' };
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD], {
+  const r = childProcess().spawnSync(process.execPath, ['--input-type=module', '-e', CHILD], {
     input, env, timeout: Math.max(1, timeoutMs), encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['pipe', 'pipe', 'ignore'],
   });
   return (r.stdout ?? '').split('\n').filter((l) => /^\d+$/.test(l)).map(Number);

@@ -3,10 +3,13 @@
 // own child), the kernel's record of a zombie (/proc/<pid>/stat field 52), or the process's own
 // exit mark (native-bridge/heap: exit(), main's return, or the runtime's exit event).
 import { readFileSync } from 'node:fs';
-import { constants } from 'node:os';
 import type { ExitMark } from './owner-heap.js';
+import { builtin } from '../runtime/builtin.js';
 
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+const os = builtin<typeof import('node:os')>('node:os');
+let signalNames: Map<number, string> | undefined;
+const signalName = (n: number): string | undefined =>
+  (signalNames ??= new Map(Object.entries(os().constants.signals).map(([name, k]) => [k, name]))).get(n);
 
 export function describeWait(code: number | null, signal: string | null): string {
   if (signal) return `signal ${signal}`;
@@ -22,7 +25,7 @@ export function zombieExit(pid: number): string | undefined {
   const status = Number(fields[49]);
   if (!Number.isInteger(status)) return undefined;
   const sig = status & 0x7f;
-  return sig === 0 ? `exit code ${(status >> 8) & 0xff}` : `signal ${SIGNAL_NAMES.get(sig) ?? sig}`;
+  return sig === 0 ? `exit code ${(status >> 8) & 0xff}` : `signal ${signalName(sig) ?? sig}`;
 }
 
 const MARK_WORDS: Record<number, string> = { 1: 'exit() called', 2: 'main returned', 3: 'runtime exit event' };

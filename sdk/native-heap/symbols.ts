@@ -6,11 +6,13 @@
 // (`nm -C --defined-only`, `nm -D` for stripped objects), read once per object. Results go
 // through the core's frame cache, keyed by the return address and a per-address-space tag (see
 // Aggregator). Each frame also keeps its address and mapping (with the build id) for pprof.
-import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { FrameInfo } from '../core/core.js';
 import type { LocationExtras } from '../pprof/locations.js';
+import { builtin } from '../runtime/builtin.js';
+
+const childProcess = builtin<typeof import('node:child_process')>('node:child_process');
 
 export type NativeFrame = NonNullable<ReturnType<LocationExtras['native']>>;
 type MappingInfo = NativeFrame['mapping'];
@@ -97,7 +99,7 @@ interface Resolved { name: string; file: string; line: number }
 export function addr2line(path: string, vaddrs: readonly bigint[]): Resolved[][] {
   let text = '';
   try {
-    text = execFileSync('addr2line', ['-f', '-C', '-i', '-a', '-e', path, ...vaddrs.map((a) => `0x${a.toString(16)}`)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
+    text = childProcess().execFileSync('addr2line', ['-f', '-C', '-i', '-a', '-e', path, ...vaddrs.map((a) => `0x${a.toString(16)}`)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
   } catch { return vaddrs.map(() => []); }
   // With -a each record starts with the address ("0x..."), then (function, "file:line") pairs.
   const out: Resolved[][] = [];
@@ -118,7 +120,7 @@ export function addr2line(path: string, vaddrs: readonly bigint[]): Resolved[][]
 
 function runNm(args: string[]): string {
   try {
-    return execFileSync('nm', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+    return childProcess().execFileSync('nm', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
   } catch { return ''; }
 }
 

@@ -1,11 +1,13 @@
 // Node-specific facts the profiler needs, kept out of the runtime-neutral modules: thread CPU
 // time, the clock V8 stamps its samples with, process identity, and file reading for source maps.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
-import { isMainThread, threadId } from 'node:worker_threads';
 import { processEnv } from '../config/index.js';
 import { denoClockOffsetMicros, isDeno } from './deno.js';
+import { builtin } from './builtin.js';
+
+const fsPromises = builtin<typeof import('node:fs/promises')>('node:fs/promises');
+const workerThreads = builtin<typeof import('node:worker_threads')>('node:worker_threads');
 
 export interface CpuReading {
   /** Microseconds of CPU time. */
@@ -72,6 +74,7 @@ export function wallNanos(): number {
 }
 
 export function identity(): { pid: number; threadId: number; isMainThread: boolean } {
+  const { threadId, isMainThread } = workerThreads();
   return { pid: process.pid, threadId, isMainThread };
 }
 
@@ -80,7 +83,7 @@ export function readTextSync(path: string): string | undefined {
 }
 
 export async function readText(path: string): Promise<string | undefined> {
-  try { return await readFile(path, 'utf8'); } catch { return undefined; }
+  try { return await fsPromises().readFile(path, 'utf8'); } catch { return undefined; }
 }
 
 /** Environment variables of this process: the one reader in sdk/config/ (Deno's permission included). */

@@ -14,13 +14,17 @@
 // answerNow() in sdk/runtime/deno.ts; what the exit path needs) or command by command as the
 // answers come (a runtime that answers later: the sources then have no `sync` side and a profiler
 // must be stopped with `await stop()`).
-import { Session } from 'node:inspector';
+import type { Session } from 'node:inspector';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { answerNow } from '../runtime/deno.js';
 import type { CpuSource, HeapSource, HeapStartOptions, RawCpuProfile, RawHeapProfile, SyncCpuSource, SyncHeapSource } from './types.js';
 import { allocationsOffNote, allocationsWarning, INSPECTOR_ALLOCATIONS_UNAVAILABLE } from './heap-allocations.js';
 import { warnOnce } from '../runtime/report.js';
+import { builtin } from '../runtime/builtin.js';
+
+// Loaded when an inspector source is made: with the native bridge, never.
+const inspector = builtin<typeof import('node:inspector')>('node:inspector');
 
 type Params = Record<string, unknown>;
 
@@ -51,7 +55,7 @@ type Operation<T> = Generator<Command, T, unknown>;
 
 /** An in-thread inspector session that runs operations now (Node) or as answers arrive (Deno). */
 export class InspectorSession {
-  private session: Session | undefined = new Session();
+  private session: Session | undefined = new (inspector().Session)();
   /** Throws when the runtime refuses the inspector (Deno without --allow-sys). */
   constructor() { this.session!.connect(); }
 
