@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadForkBridge } from '../runtime/fork-bridge.js';
 import { binaryCandidates, missingBinary, nodeAbi, packageRoot, platformTag } from '../runtime/addon-files.js';
-import { loadV8Bridge } from '../sources/v8-bridge.js';
+import { LabelContext } from '../sources/labels.js';
+import { loadV8Bridge, type V8Bridge } from '../sources/v8-bridge.js';
 
 interface Release {
   major: number;
@@ -43,6 +44,20 @@ function pkgVersion(root: string): string {
   }
 }
 
+/** How runWithLabels reaches samples here: the same choice (and checks) a profiler makes. */
+function labelsLine(v8: V8Bridge): string {
+  const labels = new LabelContext({ clockOffset: 0, reader: v8.sampleLabels() });
+  try {
+    labels.run({ doctor: 'check' }, () => undefined);
+  } finally {
+    labels.disable();
+  }
+  const source = labels.labelSource;
+  return source.kind === 'sample-time'
+    ? 'read at sample time (runWithLabels costs what AsyncLocalStorage costs)'
+    : `async hooks, a hook per callback (${source.reason ?? 'no reason given'})`;
+}
+
 export async function doctor(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write('usage: wasmprof doctor\n\nPrints what this installation can do on this Node and why; exit 0 when the native path works.\n');
@@ -75,6 +90,9 @@ export async function doctor(argv: string[]): Promise<number> {
   } else {
     line('V8 bridge', `ok (${v8.origin}) ${v8.path}`);
     line('stack source', 'native V8 bridge (source "auto" picks it)');
+    line('labels', labelsLine(v8));
+    const allocations = v8.heap().allocationsUnavailable;
+    line('allocations', allocations === undefined ? 'available (heapAllocations: true, /debug/pprof/allocs)' : `unavailable: ${allocations}`);
   }
 
   const fork = loadForkBridge();

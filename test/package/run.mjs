@@ -107,6 +107,10 @@ try {
     const doc = sh('npx', ['--no-install', 'wasmprof', 'doctor'], { cwd: project, env: { ...process.env, PATH: `${dirname(r.node)}${delimiter}${process.env.PATH}` } });
     check(doc.status === 0, `Node ${r.version}: wasmprof doctor exits 0`, doc.stdout + doc.stderr);
     check(/V8 bridge:\s+ok \(prebuild\)/.test(doc.stdout), `Node ${r.version}: doctor reports the V8 prebuild`, doc.stdout);
+    // What runWithLabels and heapAllocations get on this release (the checks a profiler runs).
+    const major = Number(r.version.split('.')[0]);
+    check((major >= 24 ? /labels:\s+read at sample time/ : /labels:\s+async hooks, a hook per callback \(.+\)/).test(doc.stdout), `Node ${r.version}: doctor says how labels reach samples`, doc.stdout);
+    check((major >= 26 ? /allocations:\s+available/ : /allocations:\s+unavailable: .+/).test(doc.stdout), `Node ${r.version}: doctor says whether allocation profiles are available`, doc.stdout);
   }
 
   // ---- a Node this package has no prebuild for
