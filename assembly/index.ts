@@ -15,7 +15,7 @@ import { stringIntern as internString } from "./strings";
 import { frameIntern as internFrame, frameStoreBytes } from "./frames";
 import { frameCacheLookup as cacheLookup, frameCachePeek as cachePeek, frameCacheStore as cacheStore, frameCacheKeys as cacheKeys } from "./frame-cache";
 import { triePush } from "./trie";
-import { sampleAdd as addSample, sampleSlots } from "./samples";
+import { sampleAdd as addSample, sampleSlots, sampleAddColumnsChecked } from "./samples";
 import { poolAcquire, poolRelease, bufferCapacity as capacityOf, poolHeld } from "./pool";
 import { captureCommit as commitCapture } from "./capture";
 import * as live from "./livemap";
@@ -112,23 +112,22 @@ export function sampleAdd(kind: u32, stack: u32, labels: u32, v0: f64, v1: f64, 
 
 /** Batch add, all of one kind, from columns the host copied into the staging region as they
  *  are: n u32 stack handles at stacks, n u32 label-set handles at labels, n f64 values at each
- *  of v0, v1, v2 (v2 = 0: no third value). One boundary crossing per batch, no re-encoding.
- *  Every record is checked before any is added: a bad one adds nothing and names its index. */
-export function sampleAddColumns(kind: u32, stacks: usize, labels: usize, v0: usize, v1: usize, v2: usize, n: u32): i32 {
+ *  of v0, v1, v2, v3 (v2 or v3 = 0: no such value). One boundary crossing per batch, no
+ *  re-encoding. Every record is checked before any is added: a bad one adds nothing and names
+ *  its index. Out of memory part way: the records before it were added; the error's detail2
+ *  is the index of the first one that was not. */
+export function sampleAddColumns(kind: u32, stacks: usize, labels: usize, v0: usize, v1: usize, v2: usize, v3: usize, n: u32): i32 {
   const r = checkReady(); if (r < 0) return r;
   const ns = tcount(tdesc(T_STACKS)), nl = tcount(tdesc(T_LABELS));
   for (let i: u32 = 0; i < n; i++) {
     const o = <usize>i << 2, f = <usize>i << 3;
     const stack = load<u32>(stacks + o), lab = load<u32>(labels + o);
     if (stack == 0 || stack > ns || lab > nl) return setError(ERR_BAD_HANDLE, stack, i);
-    if (!okInt(load<f64>(v0 + f), true) || !okInt(load<f64>(v1 + f), true) || (v2 != 0 && !okInt(load<f64>(v2 + f), true))) return setError(ERR_BAD_ARGUMENT, kind, i);
+    if (!okInt(load<f64>(v0 + f), true) || !okInt(load<f64>(v1 + f), true) || (v2 != 0 && !okInt(load<f64>(v2 + f), true)) ||
+        (v3 != 0 && !okInt(load<f64>(v3 + f), true))) return setError(ERR_BAD_ARGUMENT, kind, i);
   }
-  for (let i: u32 = 0; i < n; i++) {
-    const o = <usize>i << 2, f = <usize>i << 3;
-    const c = v2 == 0 ? 0 : <i64>load<f64>(v2 + f);
-    if (addSample(kind, load<u32>(stacks + o), load<u32>(labels + o), <i64>load<f64>(v0 + f), <i64>load<f64>(v1 + f), c, 0) < 0) return setError(ERR_NO_MEMORY, i, 0);
-  }
-  return <i32>n;
+  const done = sampleAddColumnsChecked(kind, stacks, labels, v0, v1, v2, v3, n);
+  return done < n ? setError(ERR_NO_MEMORY, n - done, done) : <i32>n;
 }
 
 // --- scratch buffers and captures ---

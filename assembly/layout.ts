@@ -146,7 +146,7 @@ export const TV_LIVE: u32 = 5;
 export const TV_OWNERS: u32 = 6;
 export const TV_AGG: u32 = 7;
 export const TV_STRING_BYTES: u32 = 16;
-export const TV_SAMPLE_SLOTS: u32 = 17;   // slots of the sample table (an open-addressing table: scan them, skip stack 0)
+export const TV_SAMPLE_SLOTS: u32 = 17;   // cells of the sample table to scan (dense: all in use; stack 0 never occurs)
 export const TV_WORDS: u32 = 18;
 
 // @ts-ignore: decorator

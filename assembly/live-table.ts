@@ -4,10 +4,11 @@
 //     directory, so growth adds a chunk, and a chunk emptied by frees goes on a free list that
 //     the next growth takes from: after a spike the map reuses its memory instead of bumping
 //     past the high-water mark;
-//   * the index is linear hashing over chained buckets, themselves in chunks: one bucket is
-//     split per insert once the map is as large as the index, so the index grows one bucket
-//     at a time (4 bytes per entry at load factor 1), without a second copy during growth and
-//     without a pause. An empty map can be pre-sized in one step (snapshot restore).
+//   * the index is linear hashing over chained buckets, themselves in chunks, kept at two
+//     buckets per entry (load factor 1/2: a lookup of a new address reads half an entry on
+//     average, a hit 1.25; 8 bytes per entry): up to two buckets are split per insert, so the
+//     index grows a bucket at a time, without a second copy during growth and without a
+//     pause. An empty map can be pre-sized in one step (snapshot restore).
 // Entries carry no stored hash (36 bytes): the hash is recomputed from the key when a bucket
 // splits or an entry moves, which reads the same cache line the chain walk reads anyway.
 //
@@ -17,7 +18,7 @@
 import { HDR, T_LIVE, LIVE_BDIR_CAP, LIVE_FREE_CHUNKS, hget, hset } from "./layout";
 import { arenaAlloc } from "./arena";
 import { mix32 } from "./hash";
-import { hook, HOOK_TABLE_INSERT, HOOK_TABLE_REMOVE, HOOK_LIVE_CHUNK, HOOK_LIVE_SPLIT, HOOK_LIVE_CHUNK_FREE } from "./hooks";
+import { hook, HOOK_TABLE_INSERT, HOOK_TABLE_REMOVE, HOOK_LIVE_CHUNK, HOOK_LIVE_SPLIT, HOOK_LIVE_CHUNK_FREE, HOOK_LIVE_BULK_LINK } from "./hooks";
 
 // Entry layout, shared with the host through sdk/core/layout.generated.ts. Sizes and times are
 // f64 holding integers (exact to 2^53), the host's number type; f64 fields are not 8-aligned.
@@ -122,13 +123,14 @@ export function liveTableReserve(extra: u32): bool {
   const count = liveCount();
   const need = count + extra;
   if (need < count) return false;
+  if (need > 0x7ffffff0) return false;
   let n = load<u32>(d(), 20);
-  const target = need > n ? need : n;
+  const target = need << 1 > n ? need << 1 : n;
   if (!ensureEntryChunks(need) || !ensureBucketChunks(target < MIN_BUCKETS ? MIN_BUCKETS : target)) return false;
   if (n == 0 || (count == 0 && need > n)) {
     // No entries: any bucket count is valid, and every bucket is empty (zeroed chunks, or
     // chains emptied by frees).
-    n = need < MIN_BUCKETS ? MIN_BUCKETS : need;
+    n = need << 1 < MIN_BUCKETS ? MIN_BUCKETS : need << 1;
     let m: u32 = MIN_BUCKETS - 1;
     while (m < n) m = (m << 1) | 1;   // 2^(L+1) - 1 with 2^L <= n < 2^(L+1)
     store<u32>(d(), m, 24);
@@ -177,7 +179,8 @@ export function liveTableFind(owner: u32, lo: u32, hi: u32, hash: u32): i32 {
 /** Appends and links an entry; room must have been reserved (liveTableReserve). */
 export function liveTableAppend(owner: u32, lo: u32, hi: u32, hash: u32, stack: u32, size: f64, time: f64): u32 {
   const count = liveCount();
-  if (count >= load<u32>(d(), 20)) split();
+  // Two buckets per entry: room for this one (reserved: at most two splits).
+  while ((count + 1) << 1 > load<u32>(d(), 20)) split();
   const e = liveEntry(count);
   store<u32>(e, owner, LIVE_OWNER); store<u32>(e, lo, LIVE_ADDR_LO); store<u32>(e, hi, LIVE_ADDR_HI);
   store<u32>(e, stack, LIVE_STACK); store<f64>(e, size, LIVE_SIZE); store<f64>(e, time, LIVE_TIME);
@@ -187,6 +190,112 @@ export function liveTableAppend(owner: u32, lo: u32, hi: u32, hash: u32, stack: 
   store<u32>(slot, count + 1);
   store<u32>(d(), count + 1, 4);
   return count;
+}
+
+// --- bulk load (snapshot restore into an empty map) ---
+// Linking entries one by one into a million-bucket index writes a random bucket per entry, a
+// cache (and TLB) miss each: most of a restore's time. The bulk load appends the entries first
+// (sequential writes), then links them in passes over slices of LINK_SLICE buckets, each pass
+// reading every entry's hash from a scratch array in order and linking only the entries whose
+// bucket is in the slice, so the bucket words being written stay in cache. Entries are linked
+// in index order within each bucket, so the chains come out exactly as one-by-one appends
+// would make them.
+
+/** Buckets per linking pass: 1 MiB of bucket words, plus 512 KiB of duplicate filter. */
+export const LINK_SLICE: u32 = 1 << 18;
+/** Scratch bytes the duplicate filter of liveTableLinkAll needs (16 bits per bucket of a slice)
+ *  for a map pre-sized for `entries` (two buckets each). */
+export function linkFilterBytes(entries: u32): u32 {
+  const buckets: u64 = <u64>entries * 2 < <u64>MIN_BUCKETS ? <u64>MIN_BUCKETS : <u64>entries * 2;
+  return buckets < <u64>LINK_SLICE ? <u32>buckets * 2 : LINK_SLICE * 2;
+}
+
+/** Appends an entry without linking it (room reserved; liveTableLinkAll links it later). */
+// @ts-ignore: decorator
+@inline export function liveTableAppendUnlinked(owner: u32, lo: u32, hi: u32, stack: u32, size: f64, time: f64): u32 {
+  const count = liveCount();
+  const e = liveEntry(count);
+  store<u32>(e, 0, LIVE_NEXT);
+  store<u32>(e, owner, LIVE_OWNER); store<u32>(e, lo, LIVE_ADDR_LO); store<u32>(e, hi, LIVE_ADDR_HI);
+  store<u32>(e, stack, LIVE_STACK); store<f64>(e, size, LIVE_SIZE); store<f64>(e, time, LIVE_TIME);
+  store<u32>(d(), count + 1, 4);
+  return count;
+}
+
+/**
+ * Links every entry of a map whose entries were all added with liveTableAppendUnlinked into
+ * its (empty, pre-sized) index. hashes[i] is entry i's liveHash; filter is
+ * linkFilterBytes(entries) of scratch. Returns false, part way, if two entries have the same key (only a crafted
+ * snapshot has that): the caller then clears the table with liveTableClear.
+ */
+export function liveTableLinkAll(hashes: usize, filter: usize): bool {
+  const count = liveCount();
+  const n = load<u32>(d(), 20);
+  const chunks = (count + CHUNK_MASK) >>> CHUNK_SHIFT;
+  const slice = n < LINK_SLICE ? n : LINK_SLICE;
+  for (let lo: u32 = 0; lo < n; lo += LINK_SLICE) {
+    memory.fill(filter, 0, <usize>slice << 1);
+    // In calls of LINK_CHUNKS chunks (and from two call sites, so that it stays a function of
+    // its own): V8 switches a call to optimized code only when it starts, so a long restore in
+    // a fresh process gets out of the baseline tier early instead of running all of it there.
+    let c: u32 = 0;
+    while (chunks - c > LINK_CHUNKS) { if (!linkChunks(hashes, filter, lo, c, c + LINK_CHUNKS)) return false; c += LINK_CHUNKS; }
+    if (!linkChunks(hashes, filter, lo, c, chunks)) return false;
+  }
+  return true;
+}
+
+const LINK_CHUNKS: u32 = 64;
+
+/** One pass of liveTableLinkAll over entry chunks [c0, c1): links the entries whose bucket is
+ *  in [lo, lo + LINK_SLICE). False on a repeated key. */
+function linkChunks(hashes: usize, filter: usize, lo: u32, c0: u32, c1: u32): bool {
+  const count = liveCount();
+  const n = load<u32>(d(), 20), m = load<u32>(d(), 24);
+  const dir = <usize>load<u32>(d());
+  for (let c = c0; c < c1; c++) {
+    const first = c << CHUNK_SHIFT;
+    const chunk = <usize>load<u32>(dir + (<usize>c << 2));
+    const k1 = count - first < LIVE_CHUNK_ENTRIES ? count - first : LIVE_CHUNK_ENTRIES;
+    for (let k: u32 = 0; k < k1; k++) {
+      const h = load<u32>(hashes + (<usize>(first + k) << 2));
+      let b = h & m;
+      if (b >= n) b = h & (m >>> 1);
+      const rel = b - lo;
+      if (rel >= LINK_SLICE) continue;     // unsigned: also every bucket below lo
+      // 16 filter bits per bucket, picked by the hash's top bits (independent of the bucket):
+      // a set bit means "maybe a key seen before", and only then is the chain compared.
+      const bit = (rel << 4) | (h >>> 28);
+      const fb = filter + <usize>(bit >>> 3);
+      const byte = <u32>load<u8>(fb);
+      const e = chunk + <usize>k * 36;
+      const slot = bucketSlot(b);
+      if ((byte & (1 << (bit & 7))) != 0) {
+        const owner = load<u32>(e, LIVE_OWNER), alo = load<u32>(e, LIVE_ADDR_LO), ahi = load<u32>(e, LIVE_ADDR_HI);
+        let i = load<u32>(slot);
+        while (i != 0) {
+          const o = liveEntry(i - 1);
+          if (load<u32>(o, LIVE_ADDR_LO) == alo && load<u32>(o, LIVE_ADDR_HI) == ahi && load<u32>(o, LIVE_OWNER) == owner) return false;
+          i = load<u32>(o, LIVE_NEXT);
+        }
+      } else {
+        store<u8>(fb, <u8>(byte | (1 << (bit & 7))));
+      }
+      store<u32>(e, load<u32>(slot), LIVE_NEXT);
+      if ((k & 7) == 0) hook(HOOK_LIVE_BULK_LINK);
+      store<u32>(slot, first + k + 1);
+    }
+  }
+  return true;
+}
+
+/** Empties the map, keeping its chunks and index size (every bucket zeroed): for undoing a
+ *  bulk load into a map that was empty. O(entries + buckets). */
+export function liveTableClear(): void {
+  const n = load<u32>(d(), 20);
+  const bchunks = (n + BCHUNK_MASK) >>> BCHUNK_SHIFT;
+  for (let c: u32 = 0; c < bchunks; c++) memory.fill(<usize>load<u32>(<usize>load<u32>(d(), 16) + (<usize>c << 2)), 0, <usize>(BCHUNK_MASK + 1) << 2);
+  store<u32>(d(), 0, 4);
 }
 
 /** Address of the link (bucket slot or next field) that points at entry idx. */

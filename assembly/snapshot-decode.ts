@@ -2,20 +2,20 @@
 // validate() checks every byte first, restore() then reserves everything the snapshot can add
 // and only after that inserts, so a rejected or unfittable snapshot leaves the core untouched.
 import { T_STACKS, T_FRAMES, T_OWNERS, T_AGG, IO_TMP_PTR, IO_TMP_CAP, IO_IN_PTR, IO_IN_CAP, IO_ACC_PTR,
-         IO_ACC_CAP, IO_SORT_PTR, IO_SORT_CAP, LIVE_EXPORTING, LIVE_CONFLICTS, LIVE_TRACKED, hget, hgetf, hsetf,
-         hinc } from "./layout";
+         IO_ACC_CAP, IO_SORT_PTR, IO_SORT_CAP, LIVE_EXPORTING, LIVE_TRACKED, BUMP, hget, hgetf, hsetf } from "./layout";
 import { ERR_NO_MEMORY, ERR_SNAP_TRUNCATED, ERR_SNAP_MAGIC, ERR_SNAP_VERSION, ERR_SNAP_CHECKSUM, ERR_SNAP_TRAILING,
          ERR_SNAP_LENGTH, ERR_SNAP_COUNT, ERR_SNAP_INDEX, ERR_SNAP_VARINT, ERR_SNAP_FLAGS, ERR_SNAP_DUP_OWNER,
          ERR_SNAP_DEPTH, ERR_LIVE_EXPORTING, SECTION_HEADER, SECTION_STRING, SECTION_FRAME, SECTION_STACK,
          SECTION_OWNER, SECTION_ENTRY, setError } from "./errors";
-import { tdesc, tcount, treserve } from "./table";
+import { tdesc, tcount, treserve, tclear } from "./table";
 import { stringIntern, stringReserve } from "./strings";
 import { frameIntern } from "./frames";
 import { triePush } from "./trie";
 import { liveAllocNow, ownerAdd, aggAdd } from "./livemap";
-import { liveCount, liveEntry, liveHash, liveTableFind, liveTableAppend, liveTableReserve, LIVE_STACK, LIVE_SIZE,
-         LIVE_TIME } from "./live-table";
+import { liveCount, liveHash, liveTableReserve, liveTableAppendUnlinked, liveTableLinkAll, liveTableClear,
+         linkFilterBytes } from "./live-table";
 import { region } from "./io";
+import { ensureMemory } from "./arena";
 import { SNAP_MAGIC, SNAP_VERSION, SNAP_HEADER, SNAP_CHECKSUM, SNAP_MAX_DEPTH, SNAP_H_MAGIC, SNAP_H_VERSION,
          SNAP_H_FLAGS, SNAP_H_LENGTH, SNAP_H_TIME_BASE, SNAP_H_STRINGS, SNAP_H_FRAMES, SNAP_H_STACKS, SNAP_H_OWNERS,
          SNAP_FRAME_BYTES, SNAP_F_NAME, SNAP_F_FILE, SNAP_F_MAPPING, SNAP_F_LINE, SNAP_F_COLUMN, SNAP_NONE,
@@ -23,7 +23,24 @@ import { SNAP_MAGIC, SNAP_VERSION, SNAP_HEADER, SNAP_CHECKSUM, SNAP_MAX_DEPTH, S
 
 /** Reads an unsigned LEB128 of at most 10 bytes at [p, end); returns the next position or 0. */
 let varOut: u64 = 0;
-function getVar(p: usize, end: usize): usize {
+// @ts-ignore: decorator
+@inline function getVar(p: usize, end: usize): usize {
+  // Fast path: a number of at most 8 bytes with 8 bytes readable, decoded from one load without
+  // a branch per byte (most entries' three numbers are 1 to 6 bytes). Anything else: getVarSlow.
+  if (p + 8 <= end) {
+    const x = load<u64>(p);
+    const stop = ~x & 0x8080808080808080;
+    if (stop != 0) {
+      const bits = ctz<u64>(stop) + 1;   // 8 x the length: the last byte's clear top bit, + 1
+      const m = bits == 64 ? x : x & ((<u64>1 << bits) - 1);
+      varOut = (m & 0x7f) | ((m >> 1) & 0x3f80) | ((m >> 2) & 0x1fc000) | ((m >> 3) & 0xfe00000) |
+               ((m >> 4) & 0x7f0000000) | ((m >> 5) & 0x3f800000000) | ((m >> 6) & 0x1fc0000000000) | ((m >> 7) & 0xfe000000000000);
+      return p + <usize>(bits >>> 3);
+    }
+  }
+  return getVarSlow(p, end);
+}
+function getVarSlow(p: usize, end: usize): usize {
   let v: u64 = 0;
   let shift: u64 = 0;
   for (let i = 0; i < 10; i++) {
@@ -152,25 +169,27 @@ function sortU32(p: usize, n: u32): void {
 }
 
 /**
- * Restore into an empty live map (the recycle and restart case), at about one hash insert per
- * entry: per-owner totals and per-(owner, stack) aggregates are summed in flat arrays indexed
- * by stack handle and written once per owner, instead of being looked up for every entry.
- * Owners are unique (validated); an address repeated within an owner replaces the earlier one
- * and counts as a conflict, exactly as the general path would.
+ * Restore into an empty live map (the recycle and restart case), in three sequential passes
+ * and no random access per entry: entries are decoded and appended unlinked (their hashes kept
+ * in a scratch array), per-owner totals and per-(owner, stack) aggregates are summed in flat
+ * arrays indexed by stack handle and written once per owner, and then the index is built in
+ * cache-sized slices (liveTableLinkAll). Owners are unique (validated). An address repeated
+ * within an owner (only a crafted snapshot has one) is found while linking: the bulk load is
+ * then undone and the entries go in one by one, where the later one replaces the earlier and
+ * counts as a conflict, exactly as the general path does. Returns false in that case.
  */
 // State of restoreIntoEmpty shared with its blocks (one restore call at a time).
-let rCnt: usize = 0, rBytes: usize = 0, rTouched: usize = 0, rFlag: usize = 0, rSeen: usize = 0, rStackMap: usize = 0;
-let rSeenMask: u32 = 0, rNt: u32 = 0, rOcount: i32 = 0;
-let rObytes: f64 = 0, rTracked: f64 = 0;
+let rCnt: usize = 0, rBytes: usize = 0, rTouched: usize = 0, rFlag: usize = 0, rHashes: usize = 0, rStackMap: usize = 0;
+let rNt: u32 = 0, rOcount: i32 = 0;
+let rObytes: f64 = 0;
 let rBase: i64 = 0;
 
-function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, seen: usize, seenMask: u32): void {
-  // acc was sized by restore() for every stack that can exist after interning, and the seen
-  // bitset (seenMask + 1 bits) for the entries.
+function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, filter: usize, hashes: usize): bool {
+  // acc was sized by restore() for every stack that can exist after interning; filter is
+  // linkFilterBytes(vEntries) for the linking passes and hashes a word per entry.
   const nS = tcount(tdesc(T_STACKS));
-  memory.fill(seen, 0, (<usize>seenMask + 1) >>> 3);
   rCnt = acc; rBytes = (acc + (<usize>nS << 2) + 7) & ~7; rTouched = rBytes + (<usize>nS << 3); rFlag = rTouched + (<usize>nS << 2);
-  rSeen = seen; rSeenMask = seenMask; rStackMap = stackMap; rBase = base; rTracked = 0;
+  rHashes = hashes; rStackMap = stackMap; rBase = base;
   memory.fill(rCnt, 0, <usize>nS << 2);
   memory.fill(rBytes, 0, <usize>nS << 3);
   memory.fill(rFlag, 0, <usize>nS);
@@ -185,17 +204,21 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, se
     if (rOcount > 0) ownerAdd(owner, rOcount, rObytes);
     for (let j: u32 = 0; j < rNt; j++) {
       const s = load<u32>(rTouched + (<usize>j << 2));
-      const c = load<u32>(rCnt + (<usize>s << 2));
-      if (c > 0) aggAdd(owner, s + 1, <i32>c, load<f64>(rBytes + (<usize>s << 3)));
+      aggAdd(owner, s + 1, <i32>load<u32>(rCnt + (<usize>s << 2)), load<f64>(rBytes + (<usize>s << 3)));
       store<u32>(rCnt + (<usize>s << 2), 0); store<f64>(rBytes + (<usize>s << 3), 0); store<u8>(rFlag + s, 0);
     }
   }
-  hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + rTracked);
+  if (!liveTableLinkAll(hashes, filter)) {
+    liveTableClear(); tclear(tdesc(T_OWNERS)); tclear(tdesc(T_AGG));
+    return false;
+  }
+  hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + <f64>vEntries);
+  return true;
 }
 
-/** n entries of one owner into the (reserved) live table; the next position. */
+/** n entries of one owner appended (unlinked) to the reserved live table; the next position. */
 function restoreEntries(p: usize, end: usize, owner: u32, n: u32): usize {
-  const cnt = rCnt, bytes = rBytes, seen = rSeen, seenMask = rSeenMask, stackMap = rStackMap;
+  const cnt = rCnt, bytes = rBytes, hashes = rHashes, stackMap = rStackMap;
   for (let k: u32 = 0; k < n; k++) {
     p = getVar(p, end); const addr = varOut;
     p = getVar(p, end); const size = <f64>varOut;
@@ -203,27 +226,8 @@ function restoreEntries(p: usize, end: usize, owner: u32, n: u32): usize {
     const h = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
     p += 4;
     const lo = <u32>addr, hi = <u32>(addr >>> 32);
-    const hash = liveHash(owner, lo, hi);
-    // The map started empty, so an address can only repeat within this snapshot (a crafted
-    // one: the encoder writes a map). A bit per hash says "maybe seen"; only then look up.
-    const bit = <usize>(hash & seenMask);
-    const word = seen + ((bit >>> 5) << 2);
-    const w = load<u32>(word);
-    let old: i32 = -1;
-    if ((w & (1 << <u32>(bit & 31))) != 0) old = liveTableFind(owner, lo, hi, hash);
-    else store<u32>(word, w | (1 << <u32>(bit & 31)));
-    if (old >= 0) {
-      hinc(LIVE_CONFLICTS);
-      const e = liveEntry(<u32>old);
-      const oh = load<u32>(e, LIVE_STACK) - 1, osize = load<f64>(e, LIVE_SIZE);
-      store<u32>(cnt + (<usize>oh << 2), load<u32>(cnt + (<usize>oh << 2)) - 1);
-      store<f64>(bytes + (<usize>oh << 3), load<f64>(bytes + (<usize>oh << 3)) - osize);
-      rOcount--; rObytes -= osize;
-      store<u32>(e, h, LIVE_STACK); store<f64>(e, size, LIVE_SIZE); store<f64>(e, time, LIVE_TIME);
-    } else {
-      liveTableAppend(owner, lo, hi, hash, h, size, time);
-      rTracked += 1;
-    }
+    const idx = liveTableAppendUnlinked(owner, lo, hi, h, size, time);
+    store<u32>(hashes + (<usize>idx << 2), liveHash(owner, lo, hi));
     const s = h - 1;
     if (load<u8>(rFlag + s) == 0) { store<u8>(rFlag + s, 1); store<u32>(rTouched + (<usize>rNt << 2), s); rNt++; }
     store<u32>(cnt + (<usize>s << 2), load<u32>(cnt + (<usize>s << 2)) + 1);
@@ -253,15 +257,25 @@ export function restore(len: u32): i32 {
   if (src == 0 || len > hget(IO_IN_CAP)) return setError(ERR_SNAP_TRUNCATED, len, 0);
   const v = validate(src, len);
   if (v < 0) return v;
+  // Grow memory once for all of it: memory grown in many small steps costs a growth each, and
+  // V8 may answer each growth of external memory with a garbage collection of the host's heap.
+  // An estimate from above, in virtual memory only (untouched pages are never resident); if
+  // the configured cap refuses it, the reservations below grow step by step and decide.
+  const E = <u64>vEntries;
+  const want = E * 36 + E * 8 + E * 8 + <u64>(vStrings + vFrames + vStacks) * 8 + <u64>vStringBytes * 2 +
+               <u64>(vStrings + vFrames + vDepthSum) * 64 + <u64>(tcount(tdesc(T_STACKS)) + vDepthSum) * 34 +
+               <u64>linkFilterBytes(vEntries) * 2 + <u64>vOwners * 64 + (E < <u64>vOwners * <u64>vStacks ? E : <u64>vOwners * <u64>vStacks) * 64 + 65536;
+  const bump = <u64>hget(BUMP);
+  if (bump + want < 0xfff00000) ensureMemory(<usize>(bump + want));
   // Reserve everything first: after this point no insert can fail, so no partial restore.
   const maps = region(IO_TMP_PTR, IO_TMP_CAP, (vStrings + vFrames + vStacks) << 2);
   const accStacks = tcount(tdesc(T_STACKS)) + vDepthSum;
-  const intoEmpty = liveCount() == 0;
-  const acc = intoEmpty ? region(IO_ACC_PTR, IO_ACC_CAP, accStacks * 17 + 16) : 1;
-  let seenBits: u32 = 4096 * 8;
-  while (seenBits < vEntries * 16 && seenBits < 0x80000000) seenBits <<= 1;
-  const seen = intoEmpty ? region(IO_SORT_PTR, IO_SORT_CAP, seenBits >>> 3) : 1;
-  if (maps == 0 || acc == 0 || seen == 0) return setError(ERR_NO_MEMORY, 0, 0);
+  const intoEmpty = liveCount() == 0 && tcount(tdesc(T_OWNERS)) == 0 && tcount(tdesc(T_AGG)) == 0;
+  // The accumulators, then the linking passes' filter; an entry hash per entry in a second region.
+  const accBytes = (accStacks * 17 + 23) & ~7;
+  const acc = intoEmpty ? region(IO_ACC_PTR, IO_ACC_CAP, accBytes + linkFilterBytes(vEntries)) : 1;
+  const hashes = intoEmpty ? region(IO_SORT_PTR, IO_SORT_CAP, vEntries << 2) : 1;
+  if (maps == 0 || acc == 0 || hashes == 0) return setError(ERR_NO_MEMORY, 0, 0);
   if (!stringReserve(vStrings + 1, vStringBytes) || !treserve(tdesc(T_FRAMES), vFrames) ||
       !treserve(tdesc(T_STACKS), vDepthSum) || !reserveLive()) return setError(ERR_NO_MEMORY, 0, 0);
   const strMap = maps, frameMap = maps + (<usize>vStrings << 2), stackMap = frameMap + (<usize>vFrames << 2);
@@ -292,9 +306,9 @@ export function restore(len: u32): i32 {
   }
   const base = load<i64>(src, SNAP_H_TIME_BASE);
   const end = src + len - SNAP_CHECKSUM;
-  if (intoEmpty) restoreIntoEmpty(base, end, stackMap, acc, seen, seenBits - 1);
-  else {
-    // Merging into a live map that already holds entries: the general path, one event each.
+  if (!intoEmpty || !restoreIntoEmpty(base, end, stackMap, acc, acc + accBytes, hashes)) {
+    // Merging into a live map that already holds entries (or a bulk load that met a repeated
+    // address and was undone): the general path, one event each.
     p = vOwnerPos;
     for (let i: u32 = 0; i < vOwners; i++) {
       const owner = load<u32>(p), n = load<u32>(p, 4);

@@ -143,3 +143,11 @@ export function tremove(t: usize, idx: u32): i32 {
   store<u32>(t, last, 4);
   return moved;
 }
+
+/** Empties a table but keeps its storage (capacity and buckets, all chains emptied): for
+ *  undoing inserts into a table that was empty. O(buckets). */
+export function tclear(t: usize): void {
+  const buckets = <usize>load<u32>(t, 16);
+  if (buckets != 0) memory.fill(buckets, 0, (<usize>load<u32>(t, 20) + 1) << 2);
+  store<u32>(t, 0, 4);
+}

@@ -60,6 +60,16 @@ if (process.env.WASMPROF_BENCH_DECODE_CHILD === '1') {
   process.exit(0);
 }
 
+// V8 garbage collections, to say how much of a timed call was the collector (a restore grows
+// wasm memory by tens of MiB, which V8 counts as external memory and may answer with a full
+// collection of this process's heap: here the JS baselines' ~200 MiB of live objects).
+const gcSpans: Array<[number, number]> = [];
+const { PerformanceObserver } = await import('node:perf_hooks');
+new PerformanceObserver((list) => { for (const e of list.getEntries()) gcSpans.push([e.startTime, e.startTime + e.duration]); }).observe({ entryTypes: ['gc'] });
+/** Milliseconds of garbage collection inside [t0, t1] (call after a turn of the event loop). */
+const gcWithin = (t0: number, t1: number) => gcSpans.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, t1) - Math.max(a, t0)), 0);
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
 const module = (await Core.create()).module;
 const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxMemoryBytes: 0, seed: 1 });
 
@@ -234,8 +244,10 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
     const snap = core.encodeSnapshot(0);
     const t0 = performance.now();
     first.restoreSnapshot(snap.bytes);
-    const ms = performance.now() - t0;
-    targets.push(`snapshot decode, first call of this process (decoder not run before): ${fmt(ms)} ${under(ms, 100)}`);
+    const t1 = performance.now();
+    const ms = t1 - t0;
+    await tick();
+    targets.push(`snapshot decode, first call of this process (decoder not run before): ${fmt(ms)} ${under(ms, 100)} [V8 GC inside: ${fmt(gcWithin(t0, t1))}]`);
   }
   // The first call in a fresh process, with V8's default tiers (Liftoff first) and without Liftoff.
   {
@@ -256,6 +268,7 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
   }
   const times = { coreEnc: [] as number[], coreDec: [] as number[], jsonEnc: [] as number[], jsonDec: [] as number[], packEnc: [] as number[], packDec: [] as number[] };
   let snapBytes = 0, jsonBytes = 0, packBytes = 0;
+  const decWindows: Array<[number, number]> = [];
   for (let round = 0; round < 3; round++) {
     gc?.();
     let t0 = performance.now();
@@ -270,6 +283,7 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
     t0 = performance.now();
     fresh.restoreSnapshot(snap.bytes);
     times.coreDec.push(performance.now() - t0);
+    decWindows.push([t0, performance.now()]);
     if (fresh.stats().live.entries !== N) throw new Error('restore lost entries');
     t0 = performance.now();
     const json = js.toJson(names);
@@ -292,7 +306,10 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
   report(`snapshot decode, ${N} live (vs JSON)`, median(times.coreDec), median(times.jsonDec));
   report(`snapshot encode (vs hand-packed JS, ${mib(packBytes)})`, median(times.coreEnc), median(times.packEnc));
   report(`snapshot decode (vs hand-packed JS)`, median(times.coreDec), median(times.packDec));
-  targets.push(`snapshot of ${N} live allocations: encode ${fmt(median(times.coreEnc))} ${under(median(times.coreEnc), 100)}, decode ${fmt(median(times.coreDec))} ${under(median(times.coreDec), 100)}`);
+  await tick();
+  const decGc = decWindows.map(([a, b]) => gcWithin(a, b));
+  targets.push(`snapshot of ${N} live allocations: encode ${fmt(median(times.coreEnc))} ${under(median(times.coreEnc), 100)}, decode ${fmt(median(times.coreDec))} ${under(median(times.coreDec), 100)}` +
+    ` [V8 GC inside the decodes: ${decGc.map(fmt).join(', ')}; decode minus GC: ${fmt(median(times.coreDec.map((d, i) => d - decGc[i])))}]`);
 }
 
 // --- 5. reset time vs size ---

@@ -20,7 +20,8 @@ export class CaptureBuffer {
   private records = 0;
   private done = false;
 
-  constructor(private readonly peekFrame: (keyLo: number, keyHi: number) => number, private readonly ex: CoreExports, readonly buffer: number, private readonly mem: () => Uint8Array) {
+  constructor(private readonly peekFrame: (keyLo: number, keyHi: number) => number, private readonly ex: CoreExports, readonly buffer: number, private readonly mem: () => Uint8Array,
+              private readonly beforeCommit: () => void = () => {}) {
     this.at = buffer + BUF_HEADER;
     this.end = this.at + ex.bufferCapacity(buffer);
   }
@@ -68,6 +69,9 @@ export class CaptureBuffer {
    *  when the capture was void because sampling stopped while it was in flight. */
   commit(kind: number, labels: number, v0: number, v1 = 0, v2 = 0, v3 = 0): number {
     if (this.done) throw new Error('wasmprof core: capture already ended');
+    // Samples staged by Core.addSample go in first, so cells appear in the order of the adds
+    // (if that throws, the capture is still open and can be committed or abandoned).
+    this.beforeCommit();
     this.done = true;
     const used = Math.min(this.at, this.end) - (this.buffer + BUF_HEADER);
     const rc = this.ex.captureCommit(this.buffer, this.records, used, kind >>> 0, labels >>> 0, v0, v1, v2, v3);

@@ -9,6 +9,7 @@ import { type CoreExports, Stat, LiveEventKind, SamplerState } from './exports.j
 import { type CoreOptions, type ResolvedCoreOptions, resolveCoreOptions, memoryPages } from './options.js';
 import { CoreTables, type FrameInfo } from './tables.js';
 import { CaptureBuffer } from './capture-buffer.js';
+import { SampleStage, STAGE_SAMPLES } from './sample-stage.js';
 import { snapshotBudget, readEnv, SNAPSHOT_BUDGET_ENV } from './snapshot-budget.js';
 
 export { CaptureBuffer, CoreError, CoreTables, compileCore, LiveEventKind, SamplerState, Stat };
@@ -45,6 +46,8 @@ export interface CoreHooks {
 }
 
 const TWO32 = 0x100000000;
+const MAX_EXACT = 9007199254740992; // 2^53, the core's limit for values (okInt in assembly/index.ts)
+const exact = (v: number) => v === Math.floor(v) && v <= MAX_EXACT && v >= -MAX_EXACT;
 const encoder = new TextEncoder();
 
 /** Splits a 64-bit key or address (bigint, or a non-negative safe integer) into u32 halves. */
@@ -61,6 +64,11 @@ export class Core {
   private readonly ex: CoreExports;
   readonly options: ResolvedCoreOptions;
   private u8: Uint8Array;
+  /** Single sample adds not yet handed to the core (see sample-stage.ts). */
+  private stage: SampleStage | undefined;
+  /** Stack and label-set counts known to the host: handles up to these are valid. */
+  private stackLimit = 0;
+  private labelLimit = 0;
 
   private constructor(readonly module: WebAssembly.Module, instance: WebAssembly.Instance, options: ResolvedCoreOptions) {
     this.ex = instance.exports as unknown as CoreExports;
@@ -151,9 +159,13 @@ export class Core {
 
   // --- lifecycle ---
   /** Empties every structure in O(1) (the configuration stays). */
-  reset(): void { this.ex.reset(); }
+  reset(): void { this.dropStaged(); this.ex.reset(); }
   /** Ends the period: clears the sample aggregation only. O(1). */
-  periodReset(): void { this.ex.periodReset(); }
+  periodReset(): void {
+    // Staged adds go in first (an out-of-memory error among them is still reported), and the
+    // period is emptied either way.
+    try { this.flushSamples(); } finally { this.ex.periodReset(); }
+  }
   /** Returns false if sampling already ran (a second sampler is never started). */
   startSampling(): boolean { return this.check(this.ex.samplingStart(), 'startSampling') === 1; }
   stopSampling(): void { this.ex.samplingStop(); }
@@ -167,7 +179,7 @@ export class Core {
   /** True when sampling runs after the fork (it never starts a second sampler). */
   postforkParent(): boolean { return this.ex.postforkParent() === 1; }
   /** Resets in O(1) for the child; true when sampling resumes in it. */
-  postforkChild(pid: number, tid = 0): boolean { return this.ex.postforkChild(pid >>> 0, tid >>> 0) === 1; }
+  postforkChild(pid: number, tid = 0): boolean { this.dropStaged(); return this.ex.postforkChild(pid >>> 0, tid >>> 0) === 1; }
   registerThread(tid: number): void { this.check(this.ex.threadRegister(tid >>> 0), 'registerThread'); }
   unregisterThread(tid: number): boolean { return this.ex.threadUnregister(tid >>> 0) === 1; }
   threads(): number[] {
@@ -229,7 +241,12 @@ export class Core {
   }
 
   /** Stack handle of parent + frame (parent 0 = root). Handles are > 0. */
-  pushStack(parent: number, frame: number): number { return this.check(this.ex.stackPush(parent >>> 0, frame >>> 0), 'pushStack'); }
+  pushStack(parent: number, frame: number): number {
+    const h = this.check(this.ex.stackPush(parent >>> 0, frame >>> 0), 'pushStack');
+    // Handles are dense (1..count): every handle up to a fresh one is valid for addSample.
+    if (h > this.stackLimit) this.stackLimit = h;
+    return h;
+  }
 
   /** Stack handle for frame ids given leaf first (pprof order). */
   internStack(leafFirst: readonly number[]): number {
@@ -244,42 +261,114 @@ export class Core {
     for (const k of Object.keys(labels).sort()) {
       h = this.check(this.ex.labelPush(h, this.internString(k), this.internString(String(labels[k]))), 'internLabels');
     }
+    if (h > this.labelLimit) this.labelLimit = h;
     return h;
   }
 
   // --- samples ---
+  /**
+   * Adds values to the (kind, stack, labels) cell. Checked here, as the core would check it (a
+   * bad handle or value throws at this call and adds nothing), then staged and handed to the
+   * core in batches; everything that reads or changes the samples takes the staged ones first.
+   */
   addSample(kind: number, stack: number, labels: number, v0: number, v1 = 0, v2 = 0, v3 = 0): void {
-    const rc = this.ex.sampleAdd(kind >>> 0, stack >>> 0, labels >>> 0, v0, v1, v2, v3);
-    if (rc < 0) this.check(rc, 'addSample');
+    kind >>>= 0; stack >>>= 0; labels >>>= 0;
+    if (stack === 0 || stack > this.stackLimit || labels > this.labelLimit || !exact(v0) || !exact(v1) || !exact(v2) || !exact(v3)) {
+      this.stackLimit = this.ex.stat(Stat.stacks);
+      this.labelLimit = this.ex.stat(Stat.labelSets);
+      if (stack === 0 || stack > this.stackLimit || labels > this.labelLimit || !exact(v0) || !exact(v1) || !exact(v2) || !exact(v3)) {
+        // Not something this fast path can take (or an error): let the core decide, in order.
+        this.flushSamples();
+        const rc = this.ex.sampleAdd(kind, stack, labels, v0, v1, v2, v3);
+        if (rc < 0) this.check(rc, 'addSample');
+        return;
+      }
+    }
+    const st = this.stage ??= new SampleStage();
+    if (st.length === STAGE_SAMPLES || (st.length > 0 && st.kind !== kind)) this.flushSamples();
+    st.kind = kind;
+    st.push(stack, labels, v0, v1, v2, v3);
+  }
+
+  /** Hands the staged single adds to the core. Out of memory: every sample that fits is added
+   *  (as separate calls would), then one error says how many were not. */
+  private flushSamples(): void {
+    const st = this.stage;
+    if (st === undefined || st.length === 0) return;
+    const n = st.length;
+    st.length = 0;
+    const ptr = this.ex.stagingBuffer(n * 40);
+    if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, `wasmprof core: addSample: no memory to hand over ${n} samples`);
+    const mem = this.ex.memory.buffer;
+    const f = new Float64Array(mem, ptr, n * 4);
+    for (let k = 0; k < 4; k++) f.set(st.values.subarray(k * STAGE_SAMPLES, k * STAGE_SAMPLES + n), k * n);
+    const at = ptr + n * 32;
+    new Uint32Array(mem, at, n).set(st.stacks.subarray(0, n));
+    new Uint32Array(mem, at + n * 4, n).set(st.labels.subarray(0, n));
+    let from = 0, failed = 0;
+    while (from < n) {
+      const m = n - from;
+      const rc = this.ex.sampleAddColumns(st.kind, at + from * 4, at + n * 4 + from * 4, ptr + from * 8, ptr + (n + from) * 8, ptr + (2 * n + from) * 8, ptr + (3 * n + from) * 8, m);
+      if (rc >= 0) break;
+      if (-rc !== CoreErrorCode.NoMemory) this.check(rc, 'addSample');
+      // Sample `from + done` found no memory; the ones before it were added.
+      from += (this.ex.lastErrorDetail2() >>> 0) + 1;
+      failed++;
+    }
+    if (failed > 0) throw new CoreError(CoreErrorCode.NoMemory, `wasmprof core: addSample: out of core memory for ${failed} of ${n} samples (raise maxMemoryBytes)`);
+  }
+
+  /** Forgets staged adds (a reset drops the period anyway, and a forked child must not add the parent's). */
+  private dropStaged(): void {
+    if (this.stage) this.stage.length = 0;
+    this.stackLimit = 0;
+    this.labelLimit = 0;
   }
 
   /**
    * Adds many samples of one kind in one call: stacks[i] and labels[i] get values v0[i], v1[i]
-   * (and v2[i] when given). The arrays are copied into the core as they are (no per-sample
-   * work here); the core checks every record before adding any, so a bad handle or value adds
-   * nothing (the error names the record's index).
+   * (and v2[i], v3[i] when given). The arrays are copied into the core as they are (no
+   * per-sample work here); the core checks every record before adding any, so a bad handle or
+   * value adds nothing and the error names the record.
    */
-  addSamples(kind: number, stacks: Uint32Array | Int32Array, labels: Uint32Array | Int32Array, v0: Float64Array, v1: Float64Array, v2?: Float64Array): void {
+  addSamples(kind: number, stacks: Uint32Array | Int32Array, labels: Uint32Array | Int32Array, v0: Float64Array, v1: Float64Array, v2?: Float64Array, v3?: Float64Array): void {
     const n = stacks.length;
-    if (labels.length !== n || v0.length !== n || v1.length !== n || (v2 !== undefined && v2.length !== n)) throw new RangeError('wasmprof core: addSamples arrays differ in length');
+    if (labels.length !== n || v0.length !== n || v1.length !== n || (v2 !== undefined && v2.length !== n) || (v3 !== undefined && v3.length !== n)) {
+      throw new RangeError('wasmprof core: addSamples arrays differ in length');
+    }
+    if (v3 !== undefined && v2 === undefined) throw new RangeError('wasmprof core: addSamples: v3 given without v2');
+    this.flushSamples();
     if (n === 0) return;
-    const cols = v2 === undefined ? 2 : 3;
+    const cols = v3 !== undefined ? 4 : v2 !== undefined ? 3 : 2;
     const ptr = this.ex.stagingBuffer(n * (8 + cols * 8));
     if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, 'wasmprof core: no memory for a batch of samples');
     // Columns back to back: f64 columns first (the staging region is 8-aligned), then the u32 ones.
     const mem = this.ex.memory.buffer;
     const f = new Float64Array(mem, ptr, n * cols);
-    f.set(v0, 0); f.set(v1, n); if (v2 !== undefined) f.set(v2, 2 * n);
+    f.set(v0, 0); f.set(v1, n); if (v2 !== undefined) f.set(v2, 2 * n); if (v3 !== undefined) f.set(v3, 3 * n);
     const at = ptr + n * cols * 8;
     new Int32Array(mem, at, n).set(stacks);
     new Int32Array(mem, at + n * 4, n).set(labels);
-    this.check(this.ex.sampleAddColumns(kind >>> 0, at, at + n * 4, ptr, ptr + n * 8, v2 === undefined ? 0 : ptr + 2 * n * 8, n), 'addSamples');
+    const rc = this.ex.sampleAddColumns(kind >>> 0, at, at + n * 4, ptr, ptr + n * 8, v2 === undefined ? 0 : ptr + 2 * n * 8, v3 === undefined ? 0 : ptr + 3 * n * 8, n);
+    if (rc >= 0) return;
+    const code = -rc, i = this.ex.lastErrorDetail2() >>> 0;
+    if (code === CoreErrorCode.BadHandle) {
+      throw new CoreError(code, `wasmprof core: addSamples: record ${i}: unknown stack ${stacks[i] >>> 0} or label set ${labels[i] >>> 0} (stale after a reset, or never issued); nothing was added`);
+    }
+    if (code === CoreErrorCode.BadArgument) {
+      const vs = [v0[i], v1[i], v2?.[i], v3?.[i]].filter((v) => v !== undefined).join(', ');
+      throw new CoreError(code, `wasmprof core: addSamples: record ${i}: values (${vs}) must be integers within +-2^53; nothing was added`);
+    }
+    if (code === CoreErrorCode.NoMemory) {
+      throw new CoreError(code, `wasmprof core: addSamples: out of core memory at record ${i} of ${n} (records before it were added; raise maxMemoryBytes)`);
+    }
+    this.check(rc, 'addSamples');
   }
 
   /** A private scratch buffer for one stack capture (DESIGN §3). */
   beginCapture(): CaptureBuffer | undefined {
     const buf = this.ex.bufferAcquire();
-    return buf === 0 ? undefined : new CaptureBuffer((lo, hi) => this.peekFrame(lo, hi), this.ex, buf, () => this.bytes());
+    return buf === 0 ? undefined : new CaptureBuffer((lo, hi) => this.peekFrame(lo, hi), this.ex, buf, () => this.bytes(), () => this.flushSamples());
   }
 
   // --- live-allocation map ---
@@ -335,9 +424,10 @@ export class Core {
   }
 
   // --- reading out ---
-  tables(): CoreTables { return new CoreTables(this.ex); }
+  tables(): CoreTables { this.flushSamples(); return new CoreTables(this.ex); }
 
   stats(): CoreStats {
+    this.flushSamples();
     const s = (id: number) => this.ex.stat(id);
     const hits = s(Stat.frameCacheHits), misses = s(Stat.frameCacheMisses);
     return {
@@ -355,7 +445,7 @@ export class Core {
 
   get memoryBytes(): number { return this.ex.memory.buffer.byteLength; }
   /** A byte copy of the core's whole memory (what a fork would hand a child). */
-  memoryCopy(): Uint8Array { return new Uint8Array(this.ex.memory.buffer).slice(); }
-  /** Low-level exports, for tests and benchmarks. */
-  get raw(): CoreExports { return this.ex; }
+  memoryCopy(): Uint8Array { this.flushSamples(); return new Uint8Array(this.ex.memory.buffer).slice(); }
+  /** Low-level exports, for tests and benchmarks (staged sample adds are handed over first). */
+  get raw(): CoreExports { this.flushSamples(); return this.ex; }
 }

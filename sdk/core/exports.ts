@@ -27,7 +27,7 @@ export interface CoreExports {
   frameCacheStore(keyLo: number, keyHi: number, frame: number): number;
   frameCacheKeys(out: number, max: number): number;
   frameCacheLookupBatch(ptr: number, n: number): void;
-  sampleAddColumns(kind: number, stacks: number, labels: number, v0: number, v1: number, v2: number, n: number): number;
+  sampleAddColumns(kind: number, stacks: number, labels: number, v0: number, v1: number, v2: number, v3: number, n: number): number;
   stackPush(parent: number, frame: number): number;
   labelPush(parent: number, key: number, value: number): number;
   sampleAdd(kind: number, stack: number, labels: number, v0: number, v1: number, v2: number, v3: number): number;

@@ -135,7 +135,7 @@ export const TV_LIVE = 5;
 export const TV_OWNERS = 6;
 export const TV_AGG = 7;
 export const TV_STRING_BYTES = 16;
-/** slots of the sample table (an open-addressing table: scan them, skip stack 0) */
+/** cells of the sample table to scan (dense: all in use; stack 0 never occurs) */
 export const TV_SAMPLE_SLOTS = 17;
 export const TV_WORDS = 18;
 
@@ -270,6 +270,8 @@ export const HOOK_LIVE_CHUNK = 14;
 export const HOOK_LIVE_SPLIT = 15;
 /** live table: chunk out of the directory, not yet on the free list */
 export const HOOK_LIVE_CHUNK_FREE = 16;
-/** sample table: cells half moved to the doubled slots */
+/** sample table: index half rebuilt, or cells copied to a larger region */
 export const HOOK_SAMPLE_GROW = 17;
-export const HOOK_LAST = 17;
+/** live table bulk load: entries appended, chains half linked */
+export const HOOK_LIVE_BULK_LINK = 18;
+export const HOOK_LAST = 18;

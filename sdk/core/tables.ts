@@ -149,7 +149,7 @@ export class CoreTables {
   samples(kind?: number): SampleRow[] {
     const dv = new DataView(this.sampleBuf);
     const out: SampleRow[] = [];
-    // An open-addressing table: empty slots have stack 0.
+    // Dense cells in the order they were first added (a cell with stack 0 would be unused).
     for (let i = 0; i < this.sampleSlots; i++) {
       const b = i * SAMPLE_ENTRY_SIZE;
       if (dv.getUint32(b + SAMPLE_STACK, true) === 0) continue;

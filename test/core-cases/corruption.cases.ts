@@ -8,7 +8,7 @@ import { frame, stackNames, rng, liveDigest } from './util.js';
 
 const HOOK_NAMES = ['', 'frame cache move-to-front unlinked', 'frame cache relinked', 'frame cache eviction unchained', 'frame cache eviction slot reused',
   'table entries grown', 'table buckets half rebuilt', 'table insert', 'table remove', 'live insert', 'live remove',
-  'string bytes copied', 'pool pop', 'sample half added', 'live chunk taken', 'live bucket half split', 'live chunk returned', 'sample table half grown'];
+  'string bytes copied', 'pool pop', 'sample half added', 'live chunk taken', 'live bucket half split', 'live chunk returned', 'sample table growing', 'live bulk load half linked'];
 const OPTIONS = { frameCacheCapacity: 8, seed: 1, pid: 1 };
 
 /** Exercises every mutation kind: cache hits/evictions, table growth, inserts and removals. */
@@ -31,6 +31,10 @@ function workload(c: Core): void {
     for (let i = 0; i < 5 * LIVE_CHUNK_ENTRIES; i++) c.raw.liveAlloc(7, i * 16, 0, 16, s, 0);
     for (let i = 0; i < 5 * LIVE_CHUNK_ENTRIES; i++) c.raw.liveFree(7, i * 16, 0);
   }
+  // A snapshot restored into the emptied map: the bulk load appends, then links in passes.
+  const snap = c.encodeSnapshot();
+  for (const owner of [0, 1, 2]) c.clearOwner(owner);
+  c.restoreSnapshot(snap.bytes);
 }
 
 function useChild(t: Assert, child: Core, label: string): void {

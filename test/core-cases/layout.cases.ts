@@ -87,7 +87,7 @@ export const cases: CoreCase[] = [
       const c = newCore(ctx);
       const s = c.internStack([c.internFrame(frame('x'))]);
       c.addSample(3, s, 0, 11, 22, 33, -44);
-      // Open addressing: scan the slots (TV_SAMPLE_SLOTS of them) for the one occupied cell.
+      // Dense cells: TV_SAMPLE_SLOTS of them, each in use (a scan skips stack 0 all the same).
       const slots = u32(c, c.raw.tablesView() + L.TV_SAMPLE_SLOTS * 4);
       const occupied = Array.from({ length: slots }, (_, i) => table(c, L.TV_SAMPLES).at(i, L.SAMPLE_ENTRY_SIZE)).filter((at) => u32(c, at + L.SAMPLE_STACK) !== 0);
       t.equal(occupied.length, 1, 'one occupied slot');
@@ -103,7 +103,7 @@ export const cases: CoreCase[] = [
         dv.setFloat64(ptr + i * 8, 100 + i, true); dv.setFloat64(ptr + 16 + i * 8, 7, true);
         dv.setUint32(ptr + 32 + i * 4, s, true); dv.setUint32(ptr + 40 + i * 4, 0, true);
       }
-      t.equal(raw.sampleAddColumns(5, ptr + 32, ptr + 40, ptr, ptr + 16, 0, 2), 2);
+      t.equal(raw.sampleAddColumns(5, ptr + 32, ptr + 40, ptr, ptr + 16, 0, 0, 2), 2);
       t.deepEqual(c.tables().samples(5).map((r) => r.values), [[201, 14, 0, 0]], 'both records summed into one cell');
       c.trackAlloc(9, 0x1_2345_6789n, 640, s, 1234);
       // The live table is chunked: its view pointer is the chunk directory.
@@ -235,6 +235,12 @@ export const cases: CoreCase[] = [
       for (let i = 0; i < 3 * L.LIVE_CHUNK_ENTRIES; i++) d.trackAlloc(2, i * 8, 8, h);
       for (let i = 0; i < 3 * L.LIVE_CHUNK_ENTRIES; i++) d.trackFree(2, i * 8);
       for (let kind = 0; kind < 40; kind++) d.addSample(kind, h, 0, 1); // past half of the first slots: the sample table grows
+      // A restore into an empty map takes the bulk load.
+      const src = Core.instantiate(ctx.module, { frameCacheCapacity: 2 });
+      const sh = src.internStack([src.internFrame(frame('bulk'))]);
+      for (let i = 0; i < 100; i++) src.trackAlloc(1, i * 8, 8, sh);
+      d.clearOwner(1);
+      d.restoreSnapshot(src.encodeSnapshot().bytes);
       t.ok([...seen].every((id) => id >= 1 && id <= L.HOOK_LAST), `every checkpoint id is in 1..HOOK_LAST (${[...seen].sort((a, b) => a - b)})`);
       t.equal(max, L.HOOK_LAST, 'and the last one is HOOK_LAST');
     },

@@ -2,6 +2,7 @@
 import { LiveEventKind } from '../../sdk/core.js';
 import type { CoreCase } from './harness.js';
 import { newCore, stackOf, stackNames, rng } from './util.js';
+import { LIVE_CHUNK_ENTRIES } from '../../sdk/core/layout.generated.js';
 
 export const cases: CoreCase[] = [
   {
@@ -174,6 +175,57 @@ export const cases: CoreCase[] = [
       t.deepEqual(seq(d1), seq(d2), 'reproducible with a seed');
       const big = newCore(ctx, { allocationSampleBytes: mean });
       t.equal(big.sampleAllocation(mean * 100), true, 'an allocation far above the mean is sampled');
+    },
+  },
+  {
+    name: 'live map: chunks emptied by frees are reused: after free-all and re-add, memory stays within the high-water mark',
+    run(t, ctx) {
+      const c = newCore(ctx);
+      const s = stackOf(c, ['spike']);
+      const n = 20 * LIVE_CHUNK_ENTRIES;
+      const base = c.stats().arenaBytes;
+      for (let i = 0; i < n; i++) c.raw.liveAlloc(1 + (i & 1), i * 16, 0, 32, s, 0);
+      const high = c.stats().arenaBytes - base, highMemory = c.memoryBytes;
+      for (let round = 0; round < 3; round++) {
+        let freed = 0;
+        for (let i = 0; i < n; i++) freed += c.raw.liveFree(1 + (i & 1), i * 16 + round * 8, 0);
+        t.equal(freed, n, `round ${round}: every free matched`);
+        t.equal(c.stats().live.entries, 0, `round ${round}: all freed`);
+        // Different addresses, so nothing is a conflict and every chunk is taken again.
+        for (let i = 0; i < n; i++) c.raw.liveAlloc(1 + (i & 1), i * 16 + (round + 1) * 8, 0, 32, s, 0);
+        t.equal(c.stats().live.entries, n, `round ${round}: all re-added`);
+        t.ok(c.stats().arenaBytes - base <= high, `round ${round}: arena ${c.stats().arenaBytes - base} <= high-water ${high}`);
+        t.equal(c.memoryBytes, highMemory, `round ${round}: memory not grown`);
+      }
+      t.equal(c.liveMismatch(), 0);
+      t.deepEqual(c.tables().owners().map((o) => [o.owner, o.count, o.bytes]).sort(), [[1, n / 2, 16 * n], [2, n / 2, 16 * n]]);
+    },
+  },
+  {
+    name: 'live map: a restore into an empty map (bulk load over several index slices) finds every entry and frees it',
+    run(t, ctx) {
+      const src = newCore(ctx);
+      const st = [stackOf(src, ['a']), stackOf(src, ['b', 'a'])];
+      // More entries than one linking pass covers (LINK_SLICE = 2^18 buckets, two per entry), so several passes run.
+      const n = 140_000;
+      for (let i = 0; i < n; i++) src.raw.liveAlloc(1 + (i % 3), (i * 40) >>> 0, i >>> 20, 8 + (i % 64), st[i & 1], i);
+      const dst = newCore(ctx);
+      t.equal(dst.restoreSnapshot(src.encodeSnapshot(0).bytes), n);
+      const digest = (c: typeof src) => {
+        const tb = c.tables();
+        const names = new Map<number, string>();
+        const name = (h: number) => { let v = names.get(h); if (v === undefined) { v = tb.stackFrames(h).map((f) => tb.frame(f).name).join('<'); names.set(h, v); } return v; };
+        const rows = tb.liveEntries().map((e) => `${e.owner}:${e.address}:${e.size}:${e.time}:${name(e.stack)}`).sort();
+        return { rows, owners: tb.owners().sort((x, y) => x.owner - y.owner), tracked: c.stats().live.tracked, conflicts: c.stats().live.conflicts };
+      };
+      const [d, e] = [digest(dst), digest(src)];
+      t.equal(d.rows.length, n);
+      t.ok(d.rows.every((r, i) => r === e.rows[i]), 'same entries');
+      t.deepEqual([d.owners, d.tracked, d.conflicts], [e.owners, e.tracked, e.conflicts], 'same totals and counters');
+      let found = 0;
+      for (let i = n - 1; i >= 0; i--) found += dst.raw.liveFree(1 + (i % 3), (i * 40) >>> 0, i >>> 20);
+      t.equal(found, n, 'every restored entry is found in the index');
+      t.deepEqual([dst.stats().live.entries, dst.stats().live.unmatchedFrees, dst.liveMismatch()], [0, 0, 0]);
     },
   },
 ];

@@ -1,7 +1,7 @@
 // String/frame/stack/label tables and per-period sample aggregation.
 import { CoreError, CoreErrorCode } from '../../sdk/core.js';
 import type { CoreCase } from './harness.js';
-import { newCore, frame, stackOf, stackNames } from './util.js';
+import { newCore, frame, stackOf, stackNames, rng } from './util.js';
 
 export const cases: CoreCase[] = [
   {
@@ -80,6 +80,82 @@ export const cases: CoreCase[] = [
       t.throws(() => c.addSample(0, s, 0, Number.NaN), /invalid argument/);
       t.throws(() => c.pushStack(12345, 0), /unknown handle 12345/);
       t.equal(c.tables().samples().length, 0);
+    },
+  },
+  {
+    name: 'samples: addSamples is all or nothing: an invalid record anywhere in a batch adds nothing and the error names it',
+    run(t, ctx) {
+      const c = newCore(ctx);
+      const s = stackOf(c, ['f']), s2 = stackOf(c, ['g']);
+      const l = c.internLabels({ k: 'v' });
+      c.addSamples(0, Uint32Array.of(s), Uint32Array.of(0), Float64Array.of(1), Float64Array.of(5));
+      const before = JSON.stringify(c.tables().samples());
+      const n = 1000;
+      const good = () => ({ st: new Uint32Array(n).fill(s2), lb: new Uint32Array(n).fill(l), v0: new Float64Array(n).fill(1), v1: new Float64Array(n).fill(7), v2: new Float64Array(n).fill(3) });
+      for (const [label, spoil, match] of [
+        ['unknown stack in the last record', (b: ReturnType<typeof good>) => { b.st[n - 1] = 9999; }, /addSamples: record 999: unknown stack 9999/],
+        ['empty stack in the middle', (b: ReturnType<typeof good>) => { b.st[500] = 0; }, /record 500: unknown stack 0/],
+        ['unknown label set in the first record', (b: ReturnType<typeof good>) => { b.lb[0] = 4242; }, /record 0: .*label set 4242/],
+        ['fractional value', (b: ReturnType<typeof good>) => { b.v1[321] = 1.5; }, /record 321: values \(1, 1\.5, 3\)/],
+        ['NaN in the third column', (b: ReturnType<typeof good>) => { b.v2[7] = Number.NaN; }, /record 7: values/],
+        ['value beyond 2^53', (b: ReturnType<typeof good>) => { b.v0[8] = 2 ** 54; }, /record 8: values/],
+      ] as const) {
+        const b = good();
+        spoil(b);
+        const err = t.throws(() => c.addSamples(0, b.st, b.lb, b.v0, b.v1, b.v2), match, label);
+        t.ok(err instanceof CoreError, `${label}: a CoreError`);
+        t.ok(String((err as Error).message).includes('nothing was added'), `${label}: says nothing was added`);
+        t.equal(JSON.stringify(c.tables().samples()), before, `${label}: the table is unchanged`);
+      }
+      t.throws(() => c.addSamples(0, new Uint32Array(2), new Uint32Array(3), new Float64Array(2), new Float64Array(2)), /differ in length/);
+      const b = good();
+      c.addSamples(0, b.st, b.lb, b.v0, b.v1, b.v2, new Float64Array(n).fill(-2));
+      t.deepEqual(c.tables().samples().find((r) => r.stack === s2)?.values, [n, 7 * n, 3 * n, -2 * n], 'the same batch, valid, adds all four columns');
+    },
+  },
+  {
+    name: 'samples: single adds are staged and batched, with the same results as adding each at once',
+    run(t, ctx) {
+      const a = newCore(ctx), b = newCore(ctx);
+      const frames = (c: typeof a) => Array.from({ length: 50 }, (_, i) => stackOf(c, [`f${i}`, 'main']));
+      const sa = frames(a), sb = frames(b);
+      const la = [0, a.internLabels({ r: '1' }), a.internLabels({ r: '2' })], lb = [0, b.internLabels({ r: '1' }), b.internLabels({ r: '2' })];
+      const r = rng(9);
+      for (let i = 0; i < 5000; i++) {
+        const k = r() < 0.1 ? 1 : 0, x = Math.floor(r() * 50), y = Math.floor(r() * 3), v = Math.floor(r() * 1e6) - 1000;
+        a.addSample(k, sa[x], la[y], 1, v, 2 ** 40, -v);
+        // The reference: straight into the core, one call each.
+        b.raw.sampleAdd(k, sb[x], lb[y], 1, v, 2 ** 40, -v);
+        if (i === 2500) {
+          // A capture committed in between goes in after the staged adds (cells keep the order of first adds).
+          for (const c of [a, b]) { const cap = c.beginCapture(); cap?.push(1, 0, () => frame('captured')); cap?.commit(0, 0, 3, 4); }
+        }
+      }
+      t.equal(a.stats().period.samples, b.stats().period.samples, 'stats() sees the staged adds');
+      t.deepEqual(a.tables().samples(), b.tables().samples(), 'same cells, same order, same sums');
+      // Errors are still raised by the call that makes them, and nothing staged is lost.
+      a.addSample(0, sa[0], 0, 5);
+      t.throws(() => a.addSample(0, 99999, 0, 1), /unknown handle 99999/, 'an unknown stack throws at once');
+      t.throws(() => a.addSample(0, sa[0], 0, 0.5), /invalid argument/, 'a fractional value throws at once');
+      b.raw.sampleAdd(0, sb[0], 0, 5, 0, 0, 0);
+      t.deepEqual(a.tables().samples(), b.tables().samples(), 'the add before the errors is kept');
+      // A stack interned after the first add is taken without an error.
+      const late = stackOf(a, ['late']);
+      a.addSample(0, late, 0, 2);
+      t.deepEqual(a.tables().samples().find((x) => x.stack === late)?.values, [2, 0, 0, 0]);
+      // reset() and a fork child drop what is staged; periodReset() empties the period.
+      a.addSample(0, sa[1], 0, 1);
+      a.periodReset();
+      t.equal(a.tables().samples().length, 0, 'periodReset: nothing left, nothing added after');
+      a.addSample(0, sa[1], 0, 1);
+      a.reset();
+      const s = stackOf(a, ['after']);
+      t.equal(a.tables().samples().length, 0, 'reset: the staged add is gone');
+      a.startSampling();
+      a.addSample(0, s, 0, 1);
+      a.postforkChild(4242);
+      t.equal(a.stats().period.samples, 0, 'postforkChild: the parent\'s staged add is not added in the child');
+      t.throws(() => a.addSample(0, s, 0, 1), /unknown handle/, 'and handles from before the reset are stale');
     },
   },
 ];
