@@ -16,10 +16,13 @@
  * Events go into a lock-free multi-producer ring in a file mapped MAP_SHARED
  * ($WASMPROF_NATIVE_HEAP_DIR/heap-<pid>.ring). The ring is a bounded queue with a sequence word
  * per slot (stored relative to the slot index, so an all-zero file is an empty ring and creating
- * one costs O(1): ftruncate gives zero pages). A full ring drops the event and counts it.
+ * one costs O(1): ftruncate gives zero pages). A slot is free again once the aggregator's
+ * consumer position (in the header) is less than a lap behind it. A full ring drops the event
+ * and counts it.
  *
- * Stacks: glibc backtrace() (libgcc's DWARF unwinder, so code built without frame pointers is
- * unwound too). Its first call dlopens libgcc_s and allocates; we make that call in the
+ * Stacks: libgcc's DWARF unwinder (_Unwind_Backtrace, found after glibc's backtrace() loaded
+ * libgcc_s; backtrace() is the fallback), so code built without frame pointers is unwound too.
+ * backtrace()'s first call dlopens libgcc_s and allocates; we make that call in the
  * constructor with the re-entrancy guard held. After it, backtrace() does not allocate (it walks
  * .eh_frame through dl_iterate_phdr, whose lock glibc re-initialises in a forked child). Before
  * the warm-up (allocations made by libc's own start-up) the stack is just the caller's return
@@ -55,6 +58,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+#include <unwind.h>
 
 #define EXPORT __attribute__((visibility("default")))
 #define TLS __thread __attribute__((tls_model("initial-exec")))
@@ -190,15 +194,31 @@ static _Atomic unsigned g_generation = 1;          /* bumped by the atfork child
 static _Atomic(struct ring_header *) g_ring;       /* NULL: not created in this process yet */
 static _Atomic int g_ring_state;                   /* 0 none, 1 creating, 2 ready, 3 failed */
 static _Atomic uint64_t g_no_ring_drops;
+/* Bytes at the start of this process's ring mapping already write-faulted, during the first lap. */
+static _Atomic size_t g_ring_populated;
+static _Atomic int g_populate_off; /* MADV_POPULATE_WRITE unsupported (Linux < 5.14) */
 
-#define SET_BITS 20u
-#define SET_SLOTS (1u << SET_BITS)
+/* Sampled addresses: a lock-free open-addressing set in levels of growing size (2^13, 2^15,
+ * 2^17, 2^20 slots). An insert tries the smallest level first, so a process with a few thousand
+ * sampled blocks live touches only level 0's 16 pages: a single 8 MiB table hashed at random
+ * wrote a new page on most of the first ~2000 inserts (a page fault each, 0.5 % of the target's
+ * CPU in the zlib benchmark). Lookups search only the levels used so far (`top`). */
+#define SET_LEVELS 4u
+static const uint32_t set_level_bits[SET_LEVELS] = { 13, 15, 17, 20 };
+static const uint32_t set_level_base[SET_LEVELS] = { 0, 1u << 13, (1u << 13) + (1u << 15), (1u << 13) + (1u << 15) + (1u << 17) };
+#define SET_SLOTS ((1u << 13) + (1u << 15) + (1u << 17) + (1u << 20))
 #define SET_PROBES 96u
-#define FILTER_BITS 16u
-#define FILTER_SLOTS (1u << FILTER_BITS) /* u16 counters right after the set: 128 KiB, stays in cache */
+#define FILTER_BITS 15u
+#define FILTER_SLOTS (1u << FILTER_BITS) /* u8 counters: 32 KiB */
 #define SET_EMPTY 0u
 #define SET_TOMB 1u
-static _Atomic(_Atomic uintptr_t *) g_set;
+struct addr_set {
+  _Atomic uint8_t filter[FILTER_SLOTS];
+  _Atomic uint32_t top;  /* highest level that may hold an address; raised before inserting there */
+  uint8_t pad[64 - 4];
+  _Atomic uintptr_t slots[SET_SLOTS];
+};
+static _Atomic(struct addr_set *) g_set;
 static _Atomic int g_set_state; /* 0 none, 1 creating, 2 ready, 3 failed */
 
 /* per thread */
@@ -247,57 +267,77 @@ static inline int should_sample(size_t size) {
 }
 
 /* ---- sampled-address set ---- */
-static inline uint32_t set_hash(uintptr_t a) { return (uint32_t)(((uint64_t)a * 0x9E3779B97F4A7C15ull) >> (64 - SET_BITS)); }
+static inline uint32_t set_hash(uintptr_t a, uint32_t bits) { return (uint32_t)(((uint64_t)a * 0x9E3779B97F4A7C15ull) >> (64 - bits)); }
 
-static _Atomic uintptr_t *set_get(int create) {
-  _Atomic uintptr_t *s = atomic_load_explicit(&g_set, memory_order_acquire);
+static struct addr_set *set_get(int create) {
+  struct addr_set *s = atomic_load_explicit(&g_set, memory_order_acquire);
   if (s || !create) return s;
   int expected = 0;
   if (!atomic_compare_exchange_strong(&g_set_state, &expected, 1)) return NULL; /* being created or failed */
-  void *m = sys_mmap(NULL, sizeof(uintptr_t) * SET_SLOTS + sizeof(uint16_t) * FILTER_SLOTS, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void *m = sys_mmap(NULL, sizeof(struct addr_set), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED) { atomic_store(&g_set_state, 3); return NULL; }
-  atomic_store_explicit(&g_set, (_Atomic uintptr_t *)m, memory_order_release);
+  /* Write-fault the filter and level 0 now (24 pages): a first read would map the shared zero
+   * page, and the first write there would then cost a second fault plus a TLB shootdown (an IPI
+   * to every CPU running one of our threads). Nobody else sees the mapping yet: plain stores. */
+  size_t hot = offsetof(struct addr_set, slots) + sizeof(uintptr_t) * (1u << 13);
+  for (size_t off = 0; off < hot; off += 4096) ((volatile uint8_t *)m)[off] = 0;
+  s = (struct addr_set *)m;
+  atomic_store_explicit(&g_set, s, memory_order_release);
   atomic_store(&g_set_state, 2);
-  return (_Atomic uintptr_t *)m;
+  return s;
 }
 
 /* A counting filter in front of the set: a zero counter proves the address is not sampled, so
- * the common free (of an unsampled block) reads one word of a 128 KiB array instead of probing
- * the 8 MiB set. Counters go up before an insert and down after a removal. */
-static inline _Atomic uint16_t *filter_of(_Atomic uintptr_t *s) { return (_Atomic uint16_t *)(s + SET_SLOTS); }
-static inline uint32_t filter_hash(uintptr_t a) { return (uint32_t)((((uint64_t)a >> 4) * 0xD6E8FEB86659FD93ull) >> (64 - FILTER_BITS)); }
+ * the common free (of an unsampled block) reads one byte of a 32 KiB array instead of probing
+ * the set. Counters go up before an insert and down after a removal. It was 2^16 16-bit counters
+ * indexed by a hash (128 KiB): in the zlib benchmark that load missed the cache on most frees
+ * (0.9-1.1 % of the target's CPU, perf). Now one counter per 512-byte span of address space
+ * (mod 16 MiB): frees close in address share a cache line. With n sampled blocks live, a free
+ * of an unsampled block still probes the set with probability about n / 32768. */
+static inline uint32_t filter_index(uintptr_t a) { return (uint32_t)((a >> 9) & (FILTER_SLOTS - 1)); }
 
 /* Inserting needs no duplicate check: an address is only inserted when the allocator hands it
  * out, and it was removed when it was freed. Tombstones are reused. */
-static int set_insert(_Atomic uintptr_t *s, uintptr_t a) {
-  uint32_t h = set_hash(a);
-  _Atomic uint16_t *f = &filter_of(s)[filter_hash(a)];
-  if (atomic_load_explicit(f, memory_order_relaxed) == UINT16_MAX) return 0; /* saturated: do not sample */
+static int set_insert(struct addr_set *s, uintptr_t a) {
+  _Atomic uint8_t *f = &s->filter[filter_index(a)];
+  if (atomic_load_explicit(f, memory_order_relaxed) == UINT8_MAX) return 0; /* saturated: do not sample */
   atomic_fetch_add_explicit(f, 1, memory_order_acq_rel);
-  for (uint32_t i = 0; i < SET_PROBES; i++) {
-    _Atomic uintptr_t *e = &s[(h + i) & (SET_SLOTS - 1)];
-    uintptr_t cur = atomic_load_explicit(e, memory_order_relaxed);
-    while (cur == SET_EMPTY || cur == SET_TOMB) {
-      if (atomic_compare_exchange_weak_explicit(e, &cur, a, memory_order_acq_rel, memory_order_relaxed)) return 1;
+  for (uint32_t level = 0; level < SET_LEVELS; level++) {
+    uint32_t bits = set_level_bits[level], mask = (1u << bits) - 1, h = set_hash(a, bits);
+    _Atomic uintptr_t *tab = &s->slots[set_level_base[level]];
+    uint32_t top = atomic_load_explicit(&s->top, memory_order_relaxed);
+    while (top < level && !atomic_compare_exchange_weak_explicit(&s->top, &top, level, memory_order_acq_rel, memory_order_relaxed)) {}
+    for (uint32_t i = 0; i < SET_PROBES; i++) {
+      _Atomic uintptr_t *e = &tab[(h + i) & mask];
+      /* CAS first, no load before it: most slots are empty, and on a page never touched a load
+       * would map the zero page and the CAS then fault again and shoot down the TLB. */
+      uintptr_t cur = SET_EMPTY;
+      while (cur == SET_EMPTY || cur == SET_TOMB) {
+        if (atomic_compare_exchange_weak_explicit(e, &cur, a, memory_order_acq_rel, memory_order_relaxed)) return 1;
+      }
     }
   }
   atomic_fetch_sub_explicit(f, 1, memory_order_acq_rel);
   return 0;
 }
 static inline int set_remove(uintptr_t a) {
-  _Atomic uintptr_t *s = atomic_load_explicit(&g_set, memory_order_acquire);
+  struct addr_set *s = atomic_load_explicit(&g_set, memory_order_acquire);
   if (__builtin_expect(s == NULL, 1) || a <= SET_TOMB) return 0;
-  _Atomic uint16_t *f = &filter_of(s)[filter_hash(a)];
+  _Atomic uint8_t *f = &s->filter[filter_index(a)];
   if (__builtin_expect(atomic_load_explicit(f, memory_order_acquire) == 0, 1)) return 0;
-  uint32_t h = set_hash(a);
-  for (uint32_t i = 0; i < SET_PROBES; i++) {
-    _Atomic uintptr_t *e = &s[(h + i) & (SET_SLOTS - 1)];
-    uintptr_t cur = atomic_load_explicit(e, memory_order_acquire);
-    if (cur == SET_EMPTY) return 0;
-    if (cur == a) {
-      if (!atomic_compare_exchange_strong(e, &cur, (uintptr_t)SET_TOMB)) return 0;
-      atomic_fetch_sub_explicit(f, 1, memory_order_acq_rel);
-      return 1;
+  uint32_t top = atomic_load_explicit(&s->top, memory_order_acquire);
+  for (uint32_t level = 0; level <= top && level < SET_LEVELS; level++) {
+    uint32_t bits = set_level_bits[level], mask = (1u << bits) - 1, h = set_hash(a, bits);
+    _Atomic uintptr_t *tab = &s->slots[set_level_base[level]];
+    for (uint32_t i = 0; i < SET_PROBES; i++) {
+      _Atomic uintptr_t *e = &tab[(h + i) & mask];
+      uintptr_t cur = atomic_load_explicit(e, memory_order_acquire);
+      if (cur == SET_EMPTY) break;
+      if (cur == a) {
+        if (!atomic_compare_exchange_strong(e, &cur, (uintptr_t)SET_TOMB)) return 0;
+        atomic_fetch_sub_explicit(f, 1, memory_order_acq_rel);
+        return 1;
+      }
     }
   }
   return 0;
@@ -351,6 +391,7 @@ static struct ring_header *ring_get(void) {
   r->start_ns = now_ns();
   r->instance = r->start_ns ^ ((uint64_t)pid << 40) ^ (uint64_t)(uintptr_t)m;
   __atomic_store_n(&r->magic, RING_MAGIC, __ATOMIC_RELEASE);
+  atomic_store(&g_ring_populated, 0);
   atomic_store_explicit(&g_ring, r, memory_order_release);
   atomic_store(&g_ring_state, 2);
   return r;
@@ -360,24 +401,41 @@ static inline struct slot *ring_slots(struct ring_header *r) { return (struct sl
 
 /* Claims a slot; NULL when the ring is full (counted by the caller). */
 static struct slot *ring_claim(struct ring_header *r, uint64_t *pos_out) {
-  uint64_t mask = r->capacity - 1;
+  uint64_t cap = r->capacity;
   uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
   for (;;) {
-    struct slot *s = &ring_slots(r)[pos & mask];
-    uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire) + (pos & mask);
-    int64_t diff = (int64_t)(seq - pos);
-    if (diff == 0) {
-      if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1, memory_order_relaxed, memory_order_relaxed)) {
-        *pos_out = pos;
-        return s;
-      }
-    } else if (diff < 0) {
-      return NULL;
-    } else {
-      pos = atomic_load_explicit(&r->head, memory_order_relaxed);
+    /* A position is free once the aggregator's consumer position is less than one lap behind
+     * it: the aggregator stores that position once per batch it has read, instead of one
+     * write (a pwrite syscall, in Node) per slot, which was a third of its CPU per event. */
+    uint64_t consumer = __atomic_load_n(&r->consumer, __ATOMIC_ACQUIRE);
+    uint64_t ahead = pos - consumer;
+    if ((int64_t)ahead < 0) { pos = atomic_load_explicit(&r->head, memory_order_relaxed); continue; } /* stale head */
+    if (ahead >= cap) return NULL;
+    if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1, memory_order_relaxed, memory_order_relaxed)) {
+      *pos_out = pos;
+      return &ring_slots(r)[pos & (cap - 1)];
     }
   }
 }
+/* The ring's pages are first written by the events themselves: one page fault (allocate and zero a
+ * tmpfs page) per 12.8 slots, 0.5-0.8 % of the target's CPU in the zlib benchmark (perf). Instead,
+ * during the first lap, whoever claims a slot within half a chunk of the faulted end write-faults
+ * the next 256 KiB in one madvise call. After the first lap every page is there. */
+#define RING_POPULATE_CHUNK (256u * 1024u)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+static void ring_populate_ahead(struct ring_header *r, uint64_t pos) {
+  if (pos >= r->capacity || atomic_load_explicit(&g_populate_off, memory_order_relaxed)) return;
+  size_t total = RING_HEADER + (size_t)r->capacity * SLOT_BYTES; /* a multiple of 4096: capacity >= 64 */
+  size_t need = RING_HEADER + (size_t)(pos + 1) * SLOT_BYTES + RING_POPULATE_CHUNK / 2;
+  size_t done = atomic_load_explicit(&g_ring_populated, memory_order_relaxed);
+  if (need <= done || done >= total) return;
+  size_t next = done + RING_POPULATE_CHUNK < total ? done + RING_POPULATE_CHUNK : total;
+  if (!atomic_compare_exchange_strong(&g_ring_populated, &done, next)) return; /* another thread does it */
+  if (madvise((char *)r + done, next - done, MADV_POPULATE_WRITE) != 0) atomic_store(&g_populate_off, 1);
+}
+
 static inline void ring_publish(struct ring_header *r, struct slot *s, uint64_t pos) {
   atomic_store_explicit(&s->seq, pos + 1 - (pos & (r->capacity - 1)), memory_order_release);
   atomic_fetch_add_explicit(&r->published, 1, memory_order_relaxed);
@@ -396,18 +454,42 @@ static int self_cb(struct dl_phdr_info *info, size_t size, void *data) {
   return 0;
 }
 
-static __attribute__((noinline)) uint32_t capture(uint64_t *out, void *caller) {
+/* libgcc's unwinder called directly (found in the constructor, after backtrace() loaded
+ * libgcc_s): glibc's backtrace() adds its own frame to unwind and a copy, and capture() was a
+ * frame of its own too; every frame costs an FDE lookup and a CFA program run (≈ 0.4 µs here). */
+typedef _Unwind_Reason_Code (*unwind_backtrace_fn)(_Unwind_Trace_Fn, void *);
+typedef _Unwind_Ptr (*unwind_getip_fn)(struct _Unwind_Context *);
+static unwind_backtrace_fn g_unwind_backtrace;
+static unwind_getip_fn g_unwind_getip;
+struct unwind_out { uint64_t *out; uint32_t depth, visited; };
+static _Unwind_Reason_Code unwind_frame(struct _Unwind_Context *ctx, void *arg) {
+  struct unwind_out *u = (struct unwind_out *)arg;
+  if (++u->visited > MAX_DEPTH + 8) return _URC_END_OF_STACK; /* bounds any unwinding loop */
+  uintptr_t a = (uintptr_t)g_unwind_getip(ctx);
+  if (a == 0) return _URC_END_OF_STACK;
+  if (a >= g_self_lo && a < g_self_hi) return _URC_NO_REASON;
+  u->out[u->depth++] = (uint64_t)a;
+  return u->depth >= MAX_DEPTH ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+static inline __attribute__((always_inline)) uint32_t capture(uint64_t *out, void *caller) {
   if (!atomic_load_explicit(&g_bt_ready, memory_order_acquire)) {
     out[0] = (uint64_t)(uintptr_t)caller;
     return 1;
   }
-  void *buf[MAX_DEPTH + 8];
-  int n = backtrace(buf, (int)(MAX_DEPTH + 8));
   uint32_t d = 0;
-  for (int i = 0; i < n && d < MAX_DEPTH; i++) {
-    uintptr_t a = (uintptr_t)buf[i];
-    if (a >= g_self_lo && a < g_self_hi) continue;
-    out[d++] = (uint64_t)a;
+  if (g_unwind_backtrace) {
+    struct unwind_out u = { out, 0, 0 };
+    g_unwind_backtrace(unwind_frame, &u);
+    d = u.depth;
+  } else {
+    void *buf[MAX_DEPTH + 8];
+    int n = backtrace(buf, (int)(MAX_DEPTH + 8));
+    for (int i = 0; i < n && d < MAX_DEPTH; i++) {
+      uintptr_t a = (uintptr_t)buf[i];
+      if (a >= g_self_lo && a < g_self_hi) continue;
+      out[d++] = (uint64_t)a;
+    }
   }
   if (d == 0) { out[0] = (uint64_t)(uintptr_t)caller; d = 1; }
   return d;
@@ -419,7 +501,7 @@ static __attribute__((noinline)) void emit(uint32_t kind, uintptr_t addr, uintpt
   struct ring_header *r = ring_get();
   if (!r) { atomic_fetch_add_explicit(&g_no_ring_drops, 1, memory_order_relaxed); return; }
   if (track) {
-    _Atomic uintptr_t *s = set_get(1);
+    struct addr_set *s = set_get(1);
     if (!s || !set_insert(s, addr)) {
       atomic_fetch_add_explicit(&r->set_full, 1, memory_order_relaxed);
       if (!old) return;
@@ -452,6 +534,7 @@ static __attribute__((noinline)) void emit(uint32_t kind, uintptr_t addr, uintpt
     return;
   }
   atomic_fetch_add_explicit(&r->tracked, track ? (old ? 0 : 1) : -1, memory_order_relaxed);
+  ring_populate_ahead(r, pos);
   sl->kind = kind;
   sl->depth = depth;
   sl->addr = (uint64_t)addr;
@@ -709,6 +792,7 @@ static void atfork_child(void) {
   atomic_store(&g_set, NULL);
   atomic_store(&g_set_state, 0);
   atomic_store(&g_no_ring_drops, 0);
+  atomic_store(&g_ring_populated, 0);
   atomic_store(&g_exit_marked, 0);
   atomic_fetch_add(&g_generation, 1);
 }
@@ -737,9 +821,16 @@ __attribute__((constructor)) static void heap_init(void) {
   uint32_t p2 = 64;
   while (p2 < slots && p2 < (1u << 22)) p2 <<= 1;
   g_slots = p2;
-  dl_iterate_phdr(self_cb, (void *)(uintptr_t)&capture);
+  dl_iterate_phdr(self_cb, (void *)(uintptr_t)&heap_init);
   t_guard++;
   { void *warm[4]; backtrace(warm, 4); } /* loads libgcc_s now, while allocations are untracked */
+  void *gcc = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NOLOAD);
+  if (gcc) {
+    unwind_getip_fn getip = (unwind_getip_fn)dlsym(gcc, "_Unwind_GetIP");
+    unwind_backtrace_fn bt = (unwind_backtrace_fn)dlsym(gcc, "_Unwind_Backtrace");
+    if (getip && bt) { g_unwind_getip = getip; g_unwind_backtrace = bt; }
+    /* the handle stays open: the unwinder is used for the whole life of the process */
+  }
   t_guard--;
   atomic_store(&g_bt_ready, 1);
   pthread_atfork(NULL, NULL, atfork_child);

@@ -3,7 +3,8 @@
 // core's frame cache, writes `native-heap` pprof profiles every period and checks each owner's
 // tracked-address count (kept by the target in its ring header) against its live map.
 //
-// Restart protocol (docs/native-heap.md): stop() drains, then writes the core's snapshot to
+// Restart protocol (docs/native-heap.md): stop() drains, then writes the core's snapshot (behind a
+// header naming each owner's ring instance, snapshot-file.ts) to
 // <dir>/aggregator.snapshot (write to a temporary name, then rename). A starting aggregator
 // renames that file away before reading it (so it is consumed exactly once, malformed or not),
 // restores it, and continues every ring at the consumer position stored in the ring itself.
@@ -16,6 +17,7 @@ import { Symbolizer, type NativeFrame } from './symbols.js';
 import { buildNativeHeapProfile, type NativeHeapOwnerInput, type NativeHeapValues, type StackValues } from '../pprof/native-heap.js';
 import { OwnerHeap } from './owner-heap.js';
 import { describeWait, markWords, zombieExit } from './exit-reason.js';
+import { decodeSnapshotFile, encodeSnapshotFile, type RingOrigin } from './snapshot-file.js';
 import { sampleWeight } from '../pprof/native-heap.js';
 import { ProfileWriter } from '../export/file-writer.js';
 import { fsErrorWords } from '../runtime/fs-errors.js';
@@ -81,6 +83,8 @@ export class NativeHeapAggregator {
   private readonly run = new Map<ProcessSummary, NativeHeapValues>();
   private readonly startedAt = Date.now();
   private restoredOwners = new Set<number>();
+  /** Ring instance each restored owner's entries came from (absent: a snapshot from before instances were kept). */
+  private restoredOrigins = new Map<number, RingOrigin>();
   private nextTag = 1;
   private seq = 0;
   private readonly files: ProfileWriter | undefined;
@@ -130,8 +134,10 @@ export class NativeHeapAggregator {
     try { unlinkSync(taken); } catch { /* already gone */ }
     if (!bytes) return;
     try {
-      this.stats.restoredEntries = this.core.restoreSnapshot(bytes);
+      const file = decodeSnapshotFile(bytes);
+      this.stats.restoredEntries = this.core.restoreSnapshot(file.core);
       this.restoredOwners = new Set(this.core.tables().owners().map((r) => r.owner));
+      this.restoredOrigins = file.origins;
     } catch (err) {
       this.stats.snapshotRejected++;
       this.warn(`wasmprof native-heap: rejected the snapshot left by the previous aggregator (${messageOf(err)}); starting empty`);
@@ -173,19 +179,47 @@ export class NativeHeapAggregator {
       this.symbols.prime(pid);
       this.intervals.set(pid, reader.interval);
       const heap = new OwnerHeap(pid, reader.interval);
+      const tag = known?.tag ?? (this.nextTag++ & 0xffff);
       if (!known && this.restoredOwners.delete(pid)) {
-        for (const e of this.core.tables().liveEntries()) if (e.owner === pid) heap.restore(e.address, e.size, e.stack);
+        const origin = this.restoredOrigins.get(pid);
+        this.restoredOrigins.delete(pid);
+        if (origin && origin.instance !== reader.instance) {
+          // The pid's image was replaced (exec) while no aggregator ran: the restored entries are
+          // the old image's final state, not the new image's.
+          const old = this.ownerState(pid, reader, ino, tag, new OwnerHeap(pid, origin.interval || reader.interval));
+          for (const e of this.core.tables().liveEntries()) if (e.owner === pid) old.heap.restore(e.address, e.size, e.stack);
+          this.finishOwner(old, 'exec');
+          this.core.clearOwner(pid);
+          this.stats.ringsReplaced++;
+        } else {
+          for (const e of this.core.tables().liveEntries()) if (e.owner === pid) heap.restore(e.address, e.size, e.stack);
+        }
       }
-      const summary: ProcessSummary = { pid, ppid: reader.ppid, peakBytes: 0, peakTimeMs: 0, peakStacks: [], exit: undefined, inuseAtEndBytes: 0, endStacks: [] };
-      this.processes.push(summary);
-      this.owners.set(pid, { pid, reader, ino, tag: known?.tag ?? (this.nextTag++ & 0xffff), lastDiff: undefined, mismatch: 0, warned: false, targetTracked: 0, dropped: 0, lostFrees: 0, heap, summary });
+      this.owners.set(pid, this.ownerState(pid, reader, ino, tag, heap));
     }
+  }
+
+  private ownerState(pid: number, reader: RingReader, ino: number, tag: number, heap: OwnerHeap): OwnerState {
+    const summary: ProcessSummary = { pid, ppid: reader.ppid, peakBytes: 0, peakTimeMs: 0, peakStacks: [], exit: undefined, inuseAtEndBytes: 0, endStacks: [] };
+    this.processes.push(summary);
+    return { pid, reader, ino, tag, lastDiff: undefined, mismatch: 0, warned: false, targetTracked: 0, dropped: 0, lostFrees: 0, heap, summary };
   }
 
   /** Symbolizes, in one batch, every return address of `evs` the frame cache does not know yet. */
   private symbolize(owner: OwnerState, evs: readonly RingEvent[]): void {
     const missing = new Map<bigint, [number, number]>();
+    const tagHi = owner.tag << 16;
     for (const ev of evs) {
+      const w = ev.stackWords;
+      if (w) {
+        for (let i = 0; i < w.length; i += 2) {
+          const lo = w[i], hi = (w[i + 1] ^ tagHi) >>> 0;
+          if (this.core.lookupFrame(lo, hi) >= 0) continue;
+          const addr = (BigInt(w[i + 1]) << 32n) | BigInt(lo);
+          if (!missing.has(addr)) missing.set(addr, [lo, hi]);
+        }
+        continue;
+      }
       for (const addr of ev.stack) {
         if (missing.has(addr)) continue;
         const [lo, hi] = frameKey(addr, owner.tag);
@@ -205,11 +239,13 @@ export class NativeHeapAggregator {
 
   private stackOf(owner: OwnerState, ev: RingEvent): number {
     const ids: number[] = [];
-    for (const addr of ev.stack) {
-      const [lo, hi] = frameKey(addr, owner.tag);
+    const w = ev.stackWords;
+    const depth = w ? w.length / 2 : ev.stack.length;
+    for (let d = 0; d < depth; d++) {
+      const [lo, hi] = w ? [w[2 * d], (w[2 * d + 1] ^ (owner.tag << 16)) >>> 0] : frameKey(ev.stack[d], owner.tag);
       let id = this.core.lookupFrame(lo, hi);
       if (id < 0) { // evicted since the batch was symbolized
-        const r = this.symbols.frames(owner.pid, [addr], owner.reader.ppid)[0];
+        const r = this.symbols.frames(owner.pid, [ev.stack[d]], owner.reader.ppid)[0];
         id = this.core.storeFrame(lo, hi, r.frame);
         if (r.native) this.nativeFrames.set(id, r.native);
       }
@@ -487,7 +523,11 @@ export class NativeHeapAggregator {
       const snap = this.core.encodeSnapshot(this.options.snapshotBudget);
       const path = join(this.options.dir, SNAPSHOT_FILE);
       const tmp = `${path}.tmp-${process.pid}`;
-      writeFileSync(tmp, snap.bytes);
+      const origins = new Map<number, RingOrigin>();
+      for (const o of this.owners.values()) origins.set(o.pid, { instance: o.reader.instance, interval: o.reader.interval });
+      // Owners restored but whose ring was not seen again keep the origin they came with.
+      for (const [pid, o] of this.restoredOrigins) if (!origins.has(pid)) origins.set(pid, o);
+      writeFileSync(tmp, encodeSnapshotFile(origins, snap.bytes));
       renameSync(tmp, path);
       result = { snapshotBytes: snap.bytes.byteLength, clearedAddresses: snap.clearedAddresses };
     }

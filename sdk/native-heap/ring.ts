@@ -6,9 +6,9 @@
 // A slot is ready when its sequence word says "published for this lap". The reader reads a run
 // of slots, finds the ready prefix, then reads that prefix again in a second call: the data it
 // keeps was read after the ready flags were seen, so a slot half-written when the first read
-// copied it is never used. Releasing a slot is one 8-byte pwrite of its sequence word; the
-// consumer position lives in the ring's header, so a restarted aggregator continues where the
-// last one stopped.
+// copied it is never used. Releasing is one 8-byte pwrite of the consumer position in the ring's
+// header per batch read (producers reuse a slot once that position is less than a lap behind
+// it), and a restarted aggregator continues where the last one stopped.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
 export const RING_MAGIC = 0x31474e4952485057n;
@@ -26,7 +26,25 @@ export interface RingEvent {
   size: number;
   timeNs: bigint;
   /** Return addresses, leaf first. */
-  stack: bigint[];
+  readonly stack: bigint[];
+  /** The same addresses as 32-bit halves (low, high, low, high, ...): the aggregator's hot path
+   * keys its frame cache with them and makes a bigint only for an address it has not seen. */
+  readonly stackWords?: Uint32Array;
+}
+
+/** A slot's event; `stack` is made from the words on first use (most events never need it). */
+class SlotEvent implements RingEvent {
+  private bigStack: bigint[] | undefined;
+  constructor(readonly kind: number, readonly address: bigint, readonly oldAddress: bigint, readonly size: number, readonly timeNs: bigint, readonly stackWords: Uint32Array) {}
+  get stack(): bigint[] {
+    if (!this.bigStack) {
+      const w = this.stackWords;
+      const out = new Array<bigint>(w.length / 2);
+      for (let d = 0; d < out.length; d++) out[d] = (BigInt(w[2 * d + 1]) << 32n) | BigInt(w[2 * d]);
+      this.bigStack = out;
+    }
+    return this.bigStack;
+  }
 }
 
 export interface RingCounters {
@@ -96,9 +114,15 @@ export class RingReader {
     const out: RingEvent[] = [];
     const cap = BigInt(this.capacity);
     const mask = cap - 1n;
+    // Positions claimed so far: an idle ring costs one 8-byte read, not a read of 512 slots
+    // (160 KiB per ring per drain, which every exited-but-not-reaped or quiet process cost).
+    readSync(this.fd, this.seqBuf, 0, 8, OFF.head);
+    const head = this.seqBuf.readBigUInt64LE(0);
     while (out.length < max) {
+      const claimed = head > this.consumer ? Number(head - this.consumer) : 0;
+      if (claimed === 0) break;
       const first = Number(this.consumer & mask);
-      const run = Math.min(max - out.length, this.capacity - first, 512);
+      const run = Math.min(max - out.length, this.capacity - first, 512, claimed);
       const bytes = run * SLOT_BYTES;
       const buf = this.buf;
       const at = RING_HEADER + first * SLOT_BYTES;
@@ -116,20 +140,13 @@ export class RingReader {
       for (let i = 0; i < ready; i++) {
         const b = i * SLOT_BYTES;
         const depth = Math.min(buf.readUInt32LE(b + 12), MAX_DEPTH);
-        const stack: bigint[] = new Array<bigint>(depth);
-        for (let d = 0; d < depth; d++) stack[d] = buf.readBigUInt64LE(b + 48 + d * 8);
-        out.push({
-          kind: buf.readUInt32LE(b + 8), address: buf.readBigUInt64LE(b + 16), oldAddress: buf.readBigUInt64LE(b + 24),
-          size: Number(buf.readBigUInt64LE(b + 32)), timeNs: buf.readBigUInt64LE(b + 40), stack,
-        });
+        const words = new Uint32Array(depth * 2);
+        for (let d = 0; d < depth * 2; d++) words[d] = buf.readUInt32LE(b + 48 + d * 4);
+        const size = buf.readUInt32LE(b + 32) + buf.readUInt32LE(b + 36) * 0x100000000;
+        out.push(new SlotEvent(buf.readUInt32LE(b + 8), buf.readBigUInt64LE(b + 16), buf.readBigUInt64LE(b + 24), size, buf.readBigUInt64LE(b + 40), words));
       }
-      // Release: sequence = position + capacity (stored relative to the slot index).
-      for (let i = 0; i < ready; i++) {
-        const pos = this.consumer + BigInt(i);
-        const idx = pos & mask;
-        this.seqBuf.writeBigUInt64LE(BigInt.asUintN(64, pos + cap - idx));
-        writeSync(this.fd, this.seqBuf, 0, 8, RING_HEADER + Number(idx) * SLOT_BYTES);
-      }
+      // Release: producers reuse a slot once the consumer position (stored below, once per
+      // batch) is less than a lap behind it; no per-slot write.
       this.consumer += BigInt(ready);
       this.seqBuf.writeBigUInt64LE(this.consumer);
       writeSync(this.fd, this.seqBuf, 0, 8, OFF.consumer);
