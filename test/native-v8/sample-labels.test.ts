@@ -85,7 +85,10 @@ else if (major < 24) {
       const wall = decode((await profiler.stop()).wall!);
       t.equal(profiler.labelSource.kind, 'sample-time', `profiler ${round + 1}: labels read at sample time ${profiler.labelSource.reason ?? ''}`);
       const own = total(wall, 'burnHeavy', 1, 'flat', (s) => s.labels.round === String(round));
-      t.ok(own / total(wall, 'burnHeavy', 1, 'flat') > 0.95, `profiler ${round + 1}: burnHeavy samples with its own label: ${(own / 1e6).toFixed(0)} ms`);
+      // The source above is what tells the fix apart (the hook timeline labels a sync burn too);
+      // this says the labels it reads are its own (a loaded machine can shift a sample or two).
+      const all = total(wall, 'burnHeavy', 1, 'flat');
+      t.ok(own / all > 0.9, `profiler ${round + 1}: burnHeavy samples with its own label: ${(own / 1e6).toFixed(0)} of ${(all / 1e6).toFixed(0)} ms`);
     }
   });
 
