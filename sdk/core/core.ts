@@ -273,21 +273,52 @@ export class Core {
    */
   addSample(kind: number, stack: number, labels: number, v0: number, v1 = 0, v2 = 0, v3 = 0): void {
     kind >>>= 0; stack >>>= 0; labels >>>= 0;
-    if (stack === 0 || stack > this.stackLimit || labels > this.labelLimit || !exact(v0) || !exact(v1) || !exact(v2) || !exact(v3)) {
-      this.stackLimit = this.ex.stat(Stat.stacks);
-      this.labelLimit = this.ex.stat(Stat.labelSets);
-      if (stack === 0 || stack > this.stackLimit || labels > this.labelLimit || !exact(v0) || !exact(v1) || !exact(v2) || !exact(v3)) {
-        // Not something this fast path can take (or an error): let the core decide, in order.
-        this.flushSamples();
-        const rc = this.ex.sampleAdd(kind, stack, labels, v0, v1, v2, v3);
-        if (rc < 0) this.check(rc, 'addSample');
-        return;
-      }
+    if (!(exact(v0) && exact(v1) && exact(v2) && exact(v3)) || !this.knownHandles(stack, labels)) {
+      // Not something this fast path can take (or an error): let the core decide, in order.
+      this.flushSamples();
+      const rc = this.ex.sampleAdd(kind, stack, labels, v0, v1, v2, v3);
+      if (rc < 0) this.check(rc, 'addSample');
+      return;
     }
     const st = this.stage ??= new SampleStage();
     if (st.length === STAGE_SAMPLES || (st.length > 0 && st.kind !== kind)) this.flushSamples();
     st.kind = kind;
     st.push(stack, labels, v0, v1, v2, v3);
+  }
+
+  /** Whether both handles were issued (the limits are read again from the core on a miss:
+   *  handles can also come from a restored snapshot or a capture commit). */
+  private knownHandles(stack: number, labels: number): boolean {
+    if (stack !== 0 && stack <= this.stackLimit && labels <= this.labelLimit) return true;
+    this.stackLimit = this.ex.stat(Stat.stacks);
+    this.labelLimit = this.ex.stat(Stat.labelSets);
+    return stack !== 0 && stack <= this.stackLimit && labels <= this.labelLimit;
+  }
+
+  /**
+   * Copies n records into the core's staging region as sampleAddColumns reads them: the f64
+   * value columns back to back (the region is 8-aligned), then the u32 stacks and labels.
+   * Returns the columns' addresses (0 for a value column not given), or undefined when the
+   * core has no memory for them.
+   */
+  private placeColumns(n: number, stacks: Int32Array | Uint32Array, labels: Int32Array | Uint32Array, values: ReadonlyArray<Float64Array | undefined>): { stacks: number; labels: number; values: number[] } | undefined {
+    const cols = values.reduce((k, v) => k + (v === undefined ? 0 : 1), 0);
+    const ptr = this.ex.stagingBuffer(n * (8 + cols * 8));
+    if (ptr === 0) return undefined;
+    const mem = this.ex.memory.buffer;
+    const f = new Float64Array(mem, ptr, n * cols);
+    let k = 0;
+    const at = values.map((v) => {
+      if (v === undefined) return 0;
+      f.set(v, k * n);
+      return ptr + (k++) * n * 8;
+    });
+    const ints = ptr + n * cols * 8;
+    // A view of the source's own type: set() is then a plain copy (same bits either way).
+    const view = (a: Int32Array | Uint32Array, off: number) => (a instanceof Int32Array ? new Int32Array(mem, off, n) : new Uint32Array(mem, off, n));
+    view(stacks, ints).set(stacks);
+    view(labels, ints + n * 4).set(labels);
+    return { stacks: ints, labels: ints + n * 4, values: at };
   }
 
   /** Hands the staged single adds to the core. Out of memory: every sample that fits is added
@@ -297,18 +328,14 @@ export class Core {
     if (st === undefined || st.length === 0) return;
     const n = st.length;
     st.length = 0;
-    const ptr = this.ex.stagingBuffer(n * 40);
-    if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, `wasmprof core: addSample: no memory to hand over ${n} samples`);
-    const mem = this.ex.memory.buffer;
-    const f = new Float64Array(mem, ptr, n * 4);
-    for (let k = 0; k < 4; k++) f.set(st.values.subarray(k * STAGE_SAMPLES, k * STAGE_SAMPLES + n), k * n);
-    const at = ptr + n * 32;
-    new Uint32Array(mem, at, n).set(st.stacks.subarray(0, n));
-    new Uint32Array(mem, at + n * 4, n).set(st.labels.subarray(0, n));
+    const col = (k: number) => st.values.subarray(k * STAGE_SAMPLES, k * STAGE_SAMPLES + n);
+    const c = this.placeColumns(n, st.stacks.subarray(0, n), st.labels.subarray(0, n), [col(0), col(1), col(2), col(3)]);
+    if (c === undefined) throw new CoreError(CoreErrorCode.NoMemory, `wasmprof core: addSample: no memory to hand over ${n} samples`);
     let from = 0, failed = 0;
     while (from < n) {
       const m = n - from;
-      const rc = this.ex.sampleAddColumns(st.kind, at + from * 4, at + n * 4 + from * 4, ptr + from * 8, ptr + (n + from) * 8, ptr + (2 * n + from) * 8, ptr + (3 * n + from) * 8, m);
+      const [v0, v1, v2, v3] = c.values.map((p) => p + from * 8);
+      const rc = this.ex.sampleAddColumns(st.kind, c.stacks + from * 4, c.labels + from * 4, v0, v1, v2, v3, m);
       if (rc >= 0) break;
       if (-rc !== CoreErrorCode.NoMemory) this.check(rc, 'addSample');
       // Sample `from + done` found no memory; the ones before it were added.
@@ -339,17 +366,9 @@ export class Core {
     if (v3 !== undefined && v2 === undefined) throw new RangeError('wasmprof core: addSamples: v3 given without v2');
     this.flushSamples();
     if (n === 0) return;
-    const cols = v3 !== undefined ? 4 : v2 !== undefined ? 3 : 2;
-    const ptr = this.ex.stagingBuffer(n * (8 + cols * 8));
-    if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, 'wasmprof core: no memory for a batch of samples');
-    // Columns back to back: f64 columns first (the staging region is 8-aligned), then the u32 ones.
-    const mem = this.ex.memory.buffer;
-    const f = new Float64Array(mem, ptr, n * cols);
-    f.set(v0, 0); f.set(v1, n); if (v2 !== undefined) f.set(v2, 2 * n); if (v3 !== undefined) f.set(v3, 3 * n);
-    const at = ptr + n * cols * 8;
-    new Int32Array(mem, at, n).set(stacks);
-    new Int32Array(mem, at + n * 4, n).set(labels);
-    const rc = this.ex.sampleAddColumns(kind >>> 0, at, at + n * 4, ptr, ptr + n * 8, v2 === undefined ? 0 : ptr + 2 * n * 8, v3 === undefined ? 0 : ptr + 3 * n * 8, n);
+    const c = this.placeColumns(n, stacks, labels, [v0, v1, v2, v3]);
+    if (c === undefined) throw new CoreError(CoreErrorCode.NoMemory, 'wasmprof core: no memory for a batch of samples');
+    const rc = this.ex.sampleAddColumns(kind >>> 0, c.stacks, c.labels, c.values[0], c.values[1], c.values[2], c.values[3], n);
     if (rc >= 0) return;
     const code = -rc, i = this.ex.lastErrorDetail2() >>> 0;
     if (code === CoreErrorCode.BadHandle) {
