@@ -52,11 +52,8 @@ interface OwnerState {
   summary: ProcessSummary;
 }
 
-function frameKey(addr: bigint, tag: number): [number, number] {
-  const lo = Number(addr & 0xffffffffn);
-  const hi = Number((addr >> 32n) & 0xffffffffn);
-  return [lo, (hi ^ (tag << 16)) >>> 0];
-}
+/** The frame cache's key half for an address's high word: the owner's tag keeps address spaces apart. */
+const tagged = (hi: number, tag: number): number => (hi ^ (tag << 16)) >>> 0;
 
 function addInto(into: StackValues, from: StackValues): void {
   for (const [k, [o, b]] of from) {
@@ -208,22 +205,13 @@ export class NativeHeapAggregator {
   /** Symbolizes, in one batch, every return address of `evs` the frame cache does not know yet. */
   private symbolize(owner: OwnerState, evs: readonly RingEvent[]): void {
     const missing = new Map<bigint, [number, number]>();
-    const tagHi = owner.tag << 16;
     for (const ev of evs) {
       const w = ev.stackWords;
-      if (w) {
-        for (let i = 0; i < w.length; i += 2) {
-          const lo = w[i], hi = (w[i + 1] ^ tagHi) >>> 0;
-          if (this.core.lookupFrame(lo, hi) >= 0) continue;
-          const addr = (BigInt(w[i + 1]) << 32n) | BigInt(lo);
-          if (!missing.has(addr)) missing.set(addr, [lo, hi]);
-        }
-        continue;
-      }
-      for (const addr of ev.stack) {
-        if (missing.has(addr)) continue;
-        const [lo, hi] = frameKey(addr, owner.tag);
-        if (this.core.lookupFrame(lo, hi) < 0) missing.set(addr, [lo, hi]);
+      for (let i = 0; i < w.length; i += 2) {
+        const lo = w[i], hi = tagged(w[i + 1], owner.tag);
+        if (this.core.lookupFrame(lo, hi) >= 0) continue;
+        const addr = (BigInt(w[i + 1]) << 32n) | BigInt(lo);
+        if (!missing.has(addr)) missing.set(addr, [lo, hi]);
       }
     }
     if (missing.size === 0) return;
@@ -240,9 +228,8 @@ export class NativeHeapAggregator {
   private stackOf(owner: OwnerState, ev: RingEvent): number {
     const ids: number[] = [];
     const w = ev.stackWords;
-    const depth = w ? w.length / 2 : ev.stack.length;
-    for (let d = 0; d < depth; d++) {
-      const [lo, hi] = w ? [w[2 * d], (w[2 * d + 1] ^ (owner.tag << 16)) >>> 0] : frameKey(ev.stack[d], owner.tag);
+    for (let d = 0; d < w.length / 2; d++) {
+      const lo = w[2 * d], hi = tagged(w[2 * d + 1], owner.tag);
       let id = this.core.lookupFrame(lo, hi);
       if (id < 0) { // evicted since the batch was symbolized
         const r = this.symbols.frames(owner.pid, [ev.stack[d]], owner.reader.ppid)[0];

@@ -29,7 +29,7 @@ export interface RingEvent {
   readonly stack: bigint[];
   /** The same addresses as 32-bit halves (low, high, low, high, ...): the aggregator's hot path
    * keys its frame cache with them and makes a bigint only for an address it has not seen. */
-  readonly stackWords?: Uint32Array;
+  readonly stackWords: Uint32Array;
 }
 
 /** A slot's event; `stack` is made from the words on first use (most events never need it). */
