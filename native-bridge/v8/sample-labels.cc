@@ -28,6 +28,17 @@
 //     becomes CPED; the library is pinned (RTLD_NODELETE) so the handler's code cannot be
 //     unmapped when a worker that loaded it exits.
 //   * Only the isolate's own thread, found in a fixed table by pthread_self(), reads its state.
+//
+// Samples the handler never sees: V8 also records stacks on the isolate's thread without a
+// signal, above all when code deoptimizes (the profiler's code-event handler samples the stack
+// there and then; a profile start, whose full GC drops optimized code, is followed by bursts of
+// them while hot loops tier up again through on-stack replacement). Such a sample takes the
+// label of the last transition before it, which is right unless the context changed since the
+// last signal. At the start nothing is recorded before the first signal sample, which can come
+// milliseconds after runWithLabels entered: the first label context's deopt samples went
+// unlabelled. So until the handler has seen one sample
+// after it, runWithLabels notes each enter and exit from the isolate's thread (labelsNote:
+// the same lookup and ring, a few calls per profile); after that, only the handler records.
 #include "sample-labels.h"
 
 #include "js-export.h"
@@ -81,6 +92,8 @@ constexpr int kMaxChain = 256;
 // Ids returned by the lookup besides label-set ids (which are >= 1).
 constexpr int64_t kNoLabels = 0;
 constexpr int64_t kUnreadable = -1;
+// Whether runWithLabels still notes its enters and exits (see the top of this file).
+enum NoteState : int { kNotesWanted = 0, kNoted = 1, kNotesDone = 2 };
 
 double NowMicros() {
   struct timespec ts;
@@ -106,6 +119,8 @@ struct SampleLabels {
   std::atomic<uint32_t> head{0};
   std::atomic<int64_t> last_id{-2};
   std::atomic<double> overflow_at{-1};
+  std::atomic<bool> noting{false};  // the isolate's thread is appending; the handler keeps off
+  std::atomic<int> note_state{kNotesWanted};
   Entry* ring = nullptr;
   uint32_t capacity = 0;
   uint64_t unreadable = 0;
@@ -166,9 +181,9 @@ int64_t Lookup(SampleLabels* s) {
   return kUnreadable;
 }
 
-void Record(SampleLabels* s) {
-  if (!s->reading.load(std::memory_order_relaxed)) return;
-  if (s->in_gc.load(std::memory_order_relaxed) > 0) return;
+// Appends (now, id) when id differs from the last one recorded. Called by the handler, or by the
+// isolate's thread with `noting` set (so the handler cannot interleave).
+void Append(SampleLabels* s) {
   int64_t id = Lookup(s);
   if (id == kUnreadable) {
     s->unreadable++;
@@ -185,6 +200,15 @@ void Record(SampleLabels* s) {
   std::atomic_signal_fence(std::memory_order_release);
   s->head.store(h + 1, std::memory_order_relaxed);
   s->last_id.store(id, std::memory_order_relaxed);
+}
+
+void Record(SampleLabels* s) {
+  if (!s->reading.load(std::memory_order_relaxed)) return;
+  if (s->in_gc.load(std::memory_order_relaxed) > 0) return;
+  // Interrupted a note: the entry being written is the state now.
+  if (s->noting.load(std::memory_order_relaxed)) return;
+  Append(s);
+  if (s->note_state.load(std::memory_order_relaxed) == kNoted) s->note_state.store(kNotesDone, std::memory_order_relaxed);
 }
 
 void Handler(int sig, siginfo_t* info, void* ucontext) {
@@ -278,6 +302,7 @@ void LabelsInit(const FunctionCallbackInfo<Value>& info) {
   s->head.store(0, std::memory_order_relaxed);
   s->last_id.store(-2, std::memory_order_relaxed);
   s->overflow_at.store(-1, std::memory_order_relaxed);
+  s->note_state.store(kNotesWanted, std::memory_order_relaxed);
   s->unreadable = 0;
   HandleScope scope(isolate);
   Local<Context> ctx = isolate->GetCurrentContext();
@@ -365,6 +390,26 @@ void LabelsEnable(const FunctionCallbackInfo<Value>& info) {
 #endif
 }
 
+// labelsNote(): records the label set active on this (the isolate's) thread now, as the handler
+// would; true while runWithLabels should go on noting its enters and exits (until the handler
+// has seen a sample after the first note).
+void LabelsNote(const FunctionCallbackInfo<Value>& info) {
+#if WASMPROF_SAMPLE_LABELS
+  SampleLabels* s = Of(info);
+  if (!s->reading.load(std::memory_order_relaxed) || s->slot < 0) return info.GetReturnValue().Set(false);
+  s->noting.store(true, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  Append(s);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  s->noting.store(false, std::memory_order_relaxed);
+  int expected = kNotesWanted;
+  s->note_state.compare_exchange_strong(expected, kNoted, std::memory_order_relaxed);
+  info.GetReturnValue().Set(s->note_state.load(std::memory_order_relaxed) != kNotesDone);
+#else
+  info.GetReturnValue().Set(false);
+#endif
+}
+
 // labelsDrain(): Float64Array [overflowAtMicros or -1, unreadable, time, id, time, id, ...],
 // the transitions since the last drain; the ring starts empty again.
 void LabelsDrain(const FunctionCallbackInfo<Value>& info) {
@@ -433,6 +478,7 @@ void SampleLabelsExport(Isolate* isolate, Local<Context> ctx, Local<Object> expo
   ExportFunction(isolate, ctx, exports, s, "labelToken", LabelToken);
   ExportFunction(isolate, ctx, exports, s, "labelsCheck", LabelsCheck);
   ExportFunction(isolate, ctx, exports, s, "labelsEnable", LabelsEnable);
+  ExportFunction(isolate, ctx, exports, s, "labelsNote", LabelsNote);
   ExportFunction(isolate, ctx, exports, s, "labelsDrain", LabelsDrain);
   ExportFunction(isolate, ctx, exports, s, "labelsStop", LabelsStop);
 }

@@ -17,7 +17,7 @@ void SampleLabelsDelete(SampleLabels* labels);
 // Called after V8 (re)started its sampler: puts our handler in front of V8's when it is not.
 void SampleLabelsAfterCpuStart(SampleLabels* labels);
 
-// labelsInit, labelsCheck, labelToken, labelsDrain, labelsStop on `exports`.
+// labelsInit, labelsCheck, labelToken, labelsEnable, labelsNote, labelsDrain, labelsStop on `exports`.
 void SampleLabelsExport(v8::Isolate* isolate, v8::Local<v8::Context> ctx, v8::Local<v8::Object> exports,
                         SampleLabels* labels);
 

@@ -12,6 +12,10 @@
 //   the id changes (native-bridge/v8/sample-labels.cc). No hook runs per callback. The
 //   bridge's layout facts are checked here (calibrate()) before it may read; if any check
 //   fails, the async-hook timeline below is used instead and `labelSource` says why.
+//   V8 also takes samples without a signal (when code deoptimizes, in bursts right after a
+//   profile starts); until the handler has seen its first sample, nothing tells those samples
+//   which context they ran in, so until then runWithLabels notes its enters and exits itself
+//   (runNoted(), a few calls per profile; see the bridge).
 //
 // Async-hook timeline (node:inspector, Node 20, Node 22 by default):
 //   * The label set lives in an AsyncLocalStorage, so it follows fn into the async work it starts
@@ -50,6 +54,9 @@ export interface SampleLabelReader {
   /** Runs the handler's lookup now: true when it finds `id` (0: no labels). */
   check(id: number): boolean;
   enable(): void;
+  /** Records the label set active now, from this thread; true while runWithLabels should keep
+   *  noting its enters and exits. */
+  note(): boolean;
   /** [overflow time or -1, unreadable count, time, id, time, id, ...] since the last drain. */
   drain(): Float64Array;
   stop(): void;
@@ -164,6 +171,8 @@ export class LabelContext {
   private nextId = 1;
   private registry: FinalizationRegistry<number> | undefined;
   private unreadable = 0;
+  /** Sample-time mode: runWithLabels notes its enters and exits (until the bridge says enough). */
+  private noting = false;
 
   constructor(options: LabelContextOptions) {
     this.clockOffset = options.clockOffset;
@@ -207,6 +216,7 @@ export class LabelContext {
   /** Ends the recording for good (hooks off). */
   disable(): void {
     this.active = false;
+    this.noting = false;
     this.hook?.disable();
     this.hook = undefined;
     if (this.source.kind === 'sample-time') this.reader?.stop();
@@ -236,6 +246,7 @@ export class LabelContext {
       if (this.freed.push(id) >= FREED_DRAIN && this.active) this.pull();
     });
     reader.enable();
+    this.noting = true;
     this.source = { kind: 'sample-time' };
   }
 
@@ -268,14 +279,28 @@ export class LabelContext {
     let cache = outer === undefined ? this.rootTokens : this.innerTokens.get(outer);
     const key = inputKey(labels);
     const known = key === undefined ? undefined : cache?.get(key);
-    if (known) return this.als.run(known, fn);
+    if (known) return this.noting ? this.runNoted(known, fn) : this.als.run(known, fn);
     const token = this.newToken(mergedSet(validate(labels), outer?.labelSet));
     if (key !== undefined) {
       if (!cache) { cache = new Map(); this.innerTokens.set(outer!, cache); }
       if (cache.size >= TOKEN_CACHE) cache.clear();
       cache.set(key, token);
     }
-    return this.als.run(token, fn);
+    return this.noting ? this.runNoted(token, fn) : this.als.run(token, fn);
+  }
+
+  /** als.run with the enter and the exit recorded from this thread (see the top of this file). */
+  private runNoted<T>(token: Token, fn: () => T): T {
+    const reader = this.reader!;
+    try {
+      return this.als.run(token, () => {
+        this.noting = reader.note();
+        return fn();
+      });
+    } finally {
+      // After als.run: the outer context is back, which is what samples from here on ran in.
+      this.noting = reader.note() && this.active;
+    }
   }
 
   private newToken(set: LabelSet): Token {

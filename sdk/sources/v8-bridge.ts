@@ -39,6 +39,7 @@ interface RawAddon {
   labelToken?(id: number): object;
   labelsCheck?(id: number): boolean;
   labelsEnable?(): void;
+  labelsNote?(): boolean;
   labelsDrain?(): Float64Array;
   labelsStop?(): void;
 }
@@ -205,13 +206,14 @@ function loadCandidate(c: BinaryCandidate): V8Bridge | string {
 
 /** The addon's sample-time label functions, when this build has them. */
 function sampleLabelReader(addon: RawAddon): SampleLabelReader | undefined {
-  const { labelsInit, labelToken, labelsCheck, labelsEnable, labelsDrain, labelsStop } = addon;
-  if (!labelsInit || !labelToken || !labelsCheck || !labelsEnable || !labelsDrain || !labelsStop) return undefined;
+  const { labelsInit, labelToken, labelsCheck, labelsEnable, labelsNote, labelsDrain, labelsStop } = addon;
+  if (!labelsInit || !labelToken || !labelsCheck || !labelsEnable || !labelsNote || !labelsDrain || !labelsStop) return undefined;
   return {
     init: (storage, capacity) => labelsInit.call(addon, storage, capacity),
     token: (id) => labelToken.call(addon, id),
     check: (id) => labelsCheck.call(addon, id),
     enable: () => labelsEnable.call(addon),
+    note: () => labelsNote.call(addon),
     drain: () => labelsDrain.call(addon),
     stop: () => labelsStop.call(addon),
   };
