@@ -22,11 +22,11 @@
 // (docs/exporters.md); its last period goes out from 'beforeExit' when the program ends by itself,
 // from 'exit' after process.exit() (uploaded by a short-lived child process, at most 5 s), and
 // from the signal path.
-import { isMainThread } from 'node:worker_threads';
 import { ConfigError, envSetting, processEnv } from './config/index.js';
 import type { ProfilerImpl } from './profiler/profiler.js';
 import { startProfiler, startProfilerNow } from './profiler/start.js';
 import { onDenoUnload } from './runtime/deno.js';
+import { isMainThread } from './runtime/node.js';
 import { messageOf, say } from './runtime/report.js';
 
 export const DEFAULT_OUTPUT_DIR = 'wasmprof-profiles';
@@ -109,7 +109,7 @@ function install(profiler: ProfilerImpl): void {
  * after the main module's synchronous part.
  */
 export async function preload(mode: 'await' | 'now'): Promise<void> {
-  if (!isMainThread) return;
+  if (!isMainThread()) return;
   const env = processEnv();
   const dir = envSetting(env, 'WASMPROF_OUTPUT_DIR');
   const exporting = envSetting(env, 'WASMPROF_EXPORTER') !== undefined;

@@ -76,6 +76,20 @@ type Reader = (path: string) => string | undefined | Promise<string | undefined>
  * and writing), for frames nobody debugs through a map.
  */
 const OWN_FILES = new URL('../', import.meta.url).href; // .../sdk/ (compiled or not)
+/** The CommonJS preload: its bundle (dist/register.cjs, ~340 KB, read at every exit only to find
+ *  no map) and the package root's shim. From dist/sdk/ingest/ these are ../../ and ../../../;
+ *  from sdk/ingest/ (tests run the sources) ../../ is the shim and the other names nothing. */
+const OWN_BUNDLES = new Set(['../../register.cjs', '../../../register.cjs'].flatMap((rel) => {
+  const url = new URL(rel, import.meta.url);
+  return [url.href, fileURLToPath(url)]; // V8 names a CommonJS script by its path
+}));
+
+/** Node fills its source-map cache only while source maps are enabled (--enable-source-maps,
+ *  process.setSourceMapsEnabled): otherwise there is nothing to ask it for. Runtimes without the
+ *  property (Deno) are asked. */
+function nodeCacheInUse(): boolean {
+  return (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled !== false;
+}
 
 export class SourceMapResolver {
   private readonly maps = new Map<string, TraceMap | null>();
@@ -135,7 +149,7 @@ export class SourceMapResolver {
   /** Whether url's answer is known without loading: cached, or one of wasmprof's own files. */
   private settled(url: string): boolean {
     if (this.maps.has(url)) return true;
-    if (!url.startsWith(OWN_FILES)) return false;
+    if (!url.startsWith(OWN_FILES) && !OWN_BUNDLES.has(url)) return false;
     this.remember(url, null);
     return true;
   }
@@ -153,6 +167,7 @@ export class SourceMapResolver {
   }
 
   private fromNodeCache(url: string, path: string): Found | undefined {
+    if (!nodeCacheInUse()) return undefined;
     for (const key of [url, path]) {
       try {
         const sm = findSourceMap(key);

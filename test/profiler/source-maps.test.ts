@@ -4,7 +4,7 @@
 import t from 'tap';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildSync } from 'esbuild';
 import ts from 'typescript';
 import { start } from '../../sdk/index.js';
@@ -89,4 +89,26 @@ t.test('resolver: scripts without a map, unreadable maps, node: URLs', async (t)
   r.prepareSync([join(dir, 'esbuild', 'bundle.mjs')]);
   t.ok(r.has(join(dir, 'esbuild', 'bundle.mjs')), 'sync loading for exit handlers');
   t.equal(r.stats.loaded, 1);
+});
+
+t.test("wasmprof's own files are not read for maps: the SDK's modules and the CommonJS preload", async (t) => {
+  const root = new URL('../../', import.meta.url);
+  const own = [
+    new URL('sdk/ingest/cpu.ts', root).href,
+    fileURLToPath(new URL('register.cjs', root)),
+  ];
+  const r = new SourceMapResolver();
+  r.prepareSync(own);
+  t.ok(own.every((u) => r.has(u)), 'answered');
+  t.equal(r.stats.missing, 0, 'without looking for a map (a read finds none and counts it missing)');
+  // The compiled SDK, as the bundle uses it: dist/register.cjs is the preload that runs in every
+  // process, and it is named by its path in CPU profiles.
+  const dist = fileURLToPath(new URL('dist/sdk/ingest/source-maps.js', root));
+  const compiled = (await import(pathToFileURL(dist).href)) as { SourceMapResolver: typeof SourceMapResolver };
+  const c = new compiled.SourceMapResolver();
+  const bundle = [fileURLToPath(new URL('dist/register.cjs', root)), new URL('dist/register.cjs', root).href, new URL('dist/sdk/index.js', root).href];
+  c.prepareSync(bundle);
+  t.equal(c.stats.missing, 0, 'dist/register.cjs and dist/sdk are own files');
+  c.prepareSync([fileURLToPath(new URL('bench/fixtures/empty.cjs', root))]);
+  t.equal(c.stats.missing, 1, "another package file is the program's: looked at");
 });
