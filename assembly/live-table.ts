@@ -195,19 +195,29 @@ export function liveTableAppend(owner: u32, lo: u32, hi: u32, hash: u32, stack: 
 // --- bulk load (snapshot restore into an empty map) ---
 // Linking entries one by one into a million-bucket index writes a random bucket per entry, a
 // cache (and TLB) miss each: most of a restore's time. The bulk load appends the entries first
-// (sequential writes), then links them in passes over slices of LINK_SLICE buckets, each pass
-// reading every entry's hash from a scratch array in order and linking only the entries whose
-// bucket is in the slice, so the bucket words being written stay in cache. Entries are linked
-// in index order within each bucket, so the chains come out exactly as one-by-one appends
-// would make them.
+// (sequential writes), then sorts (hash, index) pairs by slice of LINK_SLICE buckets (a
+// counting pass and a scatter pass over the entries, in order), and links slice by slice: the
+// bucket words and the duplicate filter of one slice (192 KiB) stay in the processor's
+// second-level cache while its entries are linked, the pairs are read in order, and the only
+// other access is the store of each entry's chain link (a store does not wait for its cache
+// line). Within a slice the entries come in index order, so the chains come out exactly as
+// one-by-one appends would make them.
 
-/** Buckets per linking pass: 1 MiB of bucket words, plus 512 KiB of duplicate filter. */
-export const LINK_SLICE: u32 = 1 << 18;
-/** Scratch bytes the duplicate filter of liveTableLinkAll needs (16 bits per bucket of a slice)
- *  for a map pre-sized for `entries` (two buckets each). */
-export function linkFilterBytes(entries: u32): u32 {
-  const buckets: u64 = <u64>entries * 2 < <u64>MIN_BUCKETS ? <u64>MIN_BUCKETS : <u64>entries * 2;
-  return buckets < <u64>LINK_SLICE ? <u32>buckets * 2 : LINK_SLICE * 2;
+/** Buckets per slice: 128 KiB of bucket words, plus 64 KiB of duplicate filter. */
+export const LINK_SLICE: u32 = 1 << 15;
+const LINK_SHIFT: u32 = 15;
+
+// @ts-ignore: decorator
+@inline function sliceCount(buckets: u32): u32 { return (buckets + LINK_SLICE - 1) >>> LINK_SHIFT; }
+
+/** Scratch bytes liveTableLinkAll needs besides the order array (two words per entry) for a map
+ *  pre-sized for `entries` (two buckets each): the duplicate filter of one slice (16 bits per
+ *  bucket) and a counter per slice. */
+export function linkScratchBytes(entries: u32): u32 {
+  const b: u64 = <u64>entries * 2 < <u64>MIN_BUCKETS ? <u64>MIN_BUCKETS : <u64>entries * 2;
+  const buckets = b > 0xffffffff ? 0xffffffff : <u32>b;
+  const filter = buckets < LINK_SLICE ? buckets * 2 : LINK_SLICE * 2;
+  return filter + ((sliceCount(buckets) + 1) << 2);
 }
 
 /** Appends an entry without linking it (room reserved; liveTableLinkAll links it later). */
@@ -222,69 +232,97 @@ export function linkFilterBytes(entries: u32): u32 {
   return count;
 }
 
+// @ts-ignore: decorator
+@inline function bucketIn(h: u32, n: u32, m: u32): u32 { const b = h & m; return b >= n ? h & (m >>> 1) : b; }
+
 /**
  * Links every entry of a map whose entries were all added with liveTableAppendUnlinked into
- * its (empty, pre-sized) index. hashes[i] is entry i's liveHash; filter is
- * linkFilterBytes(entries) of scratch. Returns false, part way, if two entries have the same key (only a crafted
- * snapshot has that): the caller then clears the table with liveTableClear.
+ * its (empty, pre-sized) index. order is two words per entry of scratch, scratch
+ * linkScratchBytes(entries) more. Returns false, part way, if two entries have the same key
+ * (only a crafted snapshot has that): the caller then clears the table with liveTableClear.
  */
-export function liveTableLinkAll(hashes: usize, filter: usize): bool {
+export function liveTableLinkAll(order: usize, scratch: usize): bool {
   const count = liveCount();
   const n = load<u32>(d(), 20);
+  const slices = sliceCount(n);
+  const filterBytes = n < LINK_SLICE ? n * 2 : LINK_SLICE * 2;
+  const filter = scratch, pos = scratch + filterBytes;
+  memory.fill(pos, 0, <usize>(slices + 1) << 2);
+  // Entries per slice (counted one slot up), then where each slice starts in order.
   const chunks = (count + CHUNK_MASK) >>> CHUNK_SHIFT;
-  const slice = n < LINK_SLICE ? n : LINK_SLICE;
-  for (let lo: u32 = 0; lo < n; lo += LINK_SLICE) {
-    memory.fill(filter, 0, <usize>slice << 1);
-    // In calls of LINK_CHUNKS chunks (and from two call sites, so that it stays a function of
-    // its own): V8 switches a call to optimized code only when it starts, so a long restore in
-    // a fresh process gets out of the baseline tier early instead of running all of it there.
-    let c: u32 = 0;
-    while (chunks - c > LINK_CHUNKS) { if (!linkChunks(hashes, filter, lo, c, c + LINK_CHUNKS)) return false; c += LINK_CHUNKS; }
-    if (!linkChunks(hashes, filter, lo, c, chunks)) return false;
+  // In calls of LINK_CHUNKS chunks (and from two call sites, so that each stays a function of
+  // its own): V8 switches a call to optimized code only when it starts, so a long restore in
+  // a fresh process gets out of the baseline tier early instead of running all of it there.
+  let c: u32 = 0;
+  while (chunks - c > LINK_CHUNKS) { sliceChunks(order, pos + 4, c, c + LINK_CHUNKS, false); c += LINK_CHUNKS; }
+  sliceChunks(order, pos + 4, c, chunks, false);
+  for (let s: u32 = 1; s < slices; s++) store<u32>(pos + (<usize>(s + 1) << 2), load<u32>(pos + (<usize>(s + 1) << 2)) + load<u32>(pos + (<usize>s << 2)));
+  c = 0;
+  while (chunks - c > LINK_CHUNKS) { sliceChunks(order, pos, c, c + LINK_CHUNKS, true); c += LINK_CHUNKS; }
+  sliceChunks(order, pos, c, chunks, true);
+  // pos[s] is now where slice s ends (and s + 1 starts). The first slice is linked from a call
+  // site of its own, so that linkSlice stays a function (one call per slice, see above).
+  memory.fill(filter, 0, <usize>filterBytes);
+  if (!linkSlice(order, filter, 0, 0, load<u32>(pos))) return false;
+  for (let s: u32 = 1; s < slices; s++) {
+    memory.fill(filter, 0, <usize>filterBytes);
+    if (!linkSlice(order, filter, s << LINK_SHIFT, load<u32>(pos + (<usize>(s - 1) << 2)), load<u32>(pos + (<usize>s << 2)))) return false;
   }
   return true;
 }
 
 const LINK_CHUNKS: u32 = 64;
 
-/** One pass of liveTableLinkAll over entry chunks [c0, c1): links the entries whose bucket is
- *  in [lo, lo + LINK_SLICE). False on a repeated key. */
-function linkChunks(hashes: usize, filter: usize, lo: u32, c0: u32, c1: u32): bool {
+/** Over entry chunks [c0, c1): counts the entries of each slice at pos (place = false), or
+ *  writes each entry's (hash, index) at its slice's next place in order (place = true). */
+function sliceChunks(order: usize, pos: usize, c0: u32, c1: u32, place: bool): void {
   const count = liveCount();
   const n = load<u32>(d(), 20), m = load<u32>(d(), 24);
   const dir = <usize>load<u32>(d());
   for (let c = c0; c < c1; c++) {
     const first = c << CHUNK_SHIFT;
-    const chunk = <usize>load<u32>(dir + (<usize>c << 2));
+    let e = <usize>load<u32>(dir + (<usize>c << 2));
     const k1 = count - first < LIVE_CHUNK_ENTRIES ? count - first : LIVE_CHUNK_ENTRIES;
     for (let k: u32 = 0; k < k1; k++) {
-      const h = load<u32>(hashes + (<usize>(first + k) << 2));
-      let b = h & m;
-      if (b >= n) b = h & (m >>> 1);
-      const rel = b - lo;
-      if (rel >= LINK_SLICE) continue;     // unsigned: also every bucket below lo
-      // 16 filter bits per bucket, picked by the hash's top bits (independent of the bucket):
-      // a set bit means "maybe a key seen before", and only then is the chain compared.
-      const bit = (rel << 4) | (h >>> 28);
-      const fb = filter + <usize>(bit >>> 3);
-      const byte = <u32>load<u8>(fb);
-      const e = chunk + <usize>k * 36;
-      const slot = bucketSlot(b);
-      if ((byte & (1 << (bit & 7))) != 0) {
-        const owner = load<u32>(e, LIVE_OWNER), alo = load<u32>(e, LIVE_ADDR_LO), ahi = load<u32>(e, LIVE_ADDR_HI);
-        let i = load<u32>(slot);
-        while (i != 0) {
-          const o = liveEntry(i - 1);
-          if (load<u32>(o, LIVE_ADDR_LO) == alo && load<u32>(o, LIVE_ADDR_HI) == ahi && load<u32>(o, LIVE_OWNER) == owner) return false;
-          i = load<u32>(o, LIVE_NEXT);
-        }
-      } else {
-        store<u8>(fb, <u8>(byte | (1 << (bit & 7))));
-      }
-      store<u32>(e, load<u32>(slot), LIVE_NEXT);
-      if ((k & 7) == 0) hook(HOOK_LIVE_BULK_LINK);
-      store<u32>(slot, first + k + 1);
+      const h = entryHash(e);
+      const p = pos + (<usize>(bucketIn(h, n, m) >>> LINK_SHIFT) << 2);
+      const at = load<u32>(p);
+      if (place) { const q = order + (<usize>at << 3); store<u32>(q, h); store<u32>(q, first + k, 4); }
+      store<u32>(p, at + 1);
+      e += 36;
     }
+  }
+}
+
+/** Links the entries order[from..to) (in index order), whose buckets are in [lo, lo +
+ *  LINK_SLICE). False on a repeated key. */
+function linkSlice(order: usize, filter: usize, lo: u32, from: u32, to: u32): bool {
+  const n = load<u32>(d(), 20), m = load<u32>(d(), 24);
+  for (let k = from; k < to; k++) {
+    const q = order + (<usize>k << 3);
+    const h = load<u32>(q), i = load<u32>(q, 4);
+    const e = liveEntry(i);
+    const b = bucketIn(h, n, m);
+    // 16 filter bits per bucket, picked by the hash's top bits (independent of the bucket):
+    // a set bit means "maybe a key seen before", and only then is the chain compared.
+    const bit = ((b - lo) << 4) | (h >>> 28);
+    const fb = filter + <usize>(bit >>> 3);
+    const byte = <u32>load<u8>(fb);
+    const slot = bucketSlot(b);
+    if ((byte & (1 << (bit & 7))) != 0) {
+      const owner = load<u32>(e, LIVE_OWNER), alo = load<u32>(e, LIVE_ADDR_LO), ahi = load<u32>(e, LIVE_ADDR_HI);
+      let j = load<u32>(slot);
+      while (j != 0) {
+        const o = liveEntry(j - 1);
+        if (load<u32>(o, LIVE_ADDR_LO) == alo && load<u32>(o, LIVE_ADDR_HI) == ahi && load<u32>(o, LIVE_OWNER) == owner) return false;
+        j = load<u32>(o, LIVE_NEXT);
+      }
+    } else {
+      store<u8>(fb, <u8>(byte | (1 << (bit & 7))));
+    }
+    store<u32>(e, load<u32>(slot), LIVE_NEXT);
+    if ((k & 7) == 0) hook(HOOK_LIVE_BULK_LINK);
+    store<u32>(slot, i + 1);
   }
   return true;
 }

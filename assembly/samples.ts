@@ -133,30 +133,58 @@ let touched: u32 = 0;
  * such value), already validated by the caller. Returns n, or the index of the first sample
  * that found no memory (the ones before it were added).
  *
- * Works in groups of GROUP samples: a first pass only reads each sample's index word and cell
- * (loads that do not depend on one another, so the processor overlaps their cache misses), the
- * second adds the samples as sampleAdd does, now from cache. Nothing is written in the first
- * pass, so the result is exactly that of n sampleAdd calls in order.
+ * Works in groups of GROUP samples: a first pass only reads each sample's index word and both
+ * cache lines its cell can span (loads that do not depend on one another, so the processor
+ * overlaps their cache misses), the second adds the samples, now from cache: a sample whose
+ * cell exists is added right here, one whose cell is new goes through sampleAdd (which may
+ * grow the table, so the table's addresses are read again after it). Nothing is written in the
+ * first pass, so the result is exactly that of n sampleAdd calls in order.
  */
 const GROUP: u32 = 128;
 export function sampleAddColumnsChecked(kind: u32, stacks: usize, labels: usize, v0: usize, v1: usize, v2: usize, v3: usize, n: u32): u32 {
   let acc: u32 = 0;
+  let mask = load<u32>(d(), 16), idx = <usize>load<u32>(d(), 12), cells = <usize>load<u32>(d());
   for (let g: u32 = 0; g < n; g += GROUP) {
     const end = n - g > GROUP ? g + GROUP : n;
-    const mask = load<u32>(d(), 16);
     if (mask != 0) {
-      const idx = <usize>load<u32>(d(), 12), cells = <usize>load<u32>(d());
       for (let i = g; i < end; i++) {
         const h = sampleHash(kind, load<u32>(stacks + (<usize>i << 2)), load<u32>(labels + (<usize>i << 2)));
         const w = load<u32>(idx + (<usize>(h & mask) << 2));
-        if (w != 0) acc ^= load<u32>(cellAt(cells, (w & CELL_BITS) - 1));
+        if (w != 0) { const c = cellAt(cells, (w & CELL_BITS) - 1); acc ^= load<u32>(c) ^ load<u32>(c, SAMPLE_VALUES + 24); }
       }
     }
     for (let i = g; i < end; i++) {
       const o = <usize>i << 2, f = <usize>i << 3;
-      const a = v2 == 0 ? 0 : <i64>load<f64>(v2 + f);
-      const b = v3 == 0 ? 0 : <i64>load<f64>(v3 + f);
-      if (sampleAdd(kind, load<u32>(stacks + o), load<u32>(labels + o), <i64>load<f64>(v0 + f), <i64>load<f64>(v1 + f), a, b) < 0) { touched ^= acc; return i; }
+      const stack = load<u32>(stacks + o), lab = load<u32>(labels + o);
+      const a = <i64>load<f64>(v0 + f), b = <i64>load<f64>(v1 + f);
+      const x = v2 == 0 ? 0 : <i64>load<f64>(v2 + f);
+      const y = v3 == 0 ? 0 : <i64>load<f64>(v3 + f);
+      // The cell, if it exists (the same probe as sampleAdd's).
+      let c: usize = 0;
+      if (mask != 0) {
+        const h = sampleHash(kind, stack, lab);
+        const tag = h & ~CELL_BITS;
+        let j = h & mask;
+        while (true) {
+          const w = load<u32>(idx + (<usize>j << 2));
+          if (w == 0) break;
+          if ((w & ~CELL_BITS) == tag) {
+            const e = cellAt(cells, (w & CELL_BITS) - 1);
+            if (load<u32>(e, SAMPLE_STACK) == stack && load<u32>(e, SAMPLE_LABELS) == lab && load<u32>(e, SAMPLE_KIND) == kind) { c = e; break; }
+          }
+          j = (j + 1) & mask;
+        }
+      }
+      if (c != 0) {
+        store<i64>(c, load<i64>(c, SAMPLE_VALUES) + a, SAMPLE_VALUES);
+        store<i64>(c, load<i64>(c, SAMPLE_VALUES + 8) + b, SAMPLE_VALUES + 8);
+        hook(HOOK_SAMPLE_ADD);
+        store<i64>(c, load<i64>(c, SAMPLE_VALUES + 16) + x, SAMPLE_VALUES + 16);
+        store<i64>(c, load<i64>(c, SAMPLE_VALUES + 24) + y, SAMPLE_VALUES + 24);
+        continue;
+      }
+      if (sampleAdd(kind, stack, lab, a, b, x, y) < 0) { touched ^= acc; return i; }
+      mask = load<u32>(d(), 16); idx = <usize>load<u32>(d(), 12); cells = <usize>load<u32>(d());
     }
   }
   touched ^= acc;

@@ -12,8 +12,8 @@ import { stringIntern, stringReserve } from "./strings";
 import { frameIntern } from "./frames";
 import { triePush } from "./trie";
 import { liveAllocNow, ownerAdd, aggAdd } from "./livemap";
-import { liveCount, liveHash, liveTableReserve, liveTableAppendUnlinked, liveTableLinkAll, liveTableClear,
-         linkFilterBytes } from "./live-table";
+import { liveCount, liveTableReserve, liveTableAppendUnlinked, liveTableLinkAll, liveTableClear,
+         linkScratchBytes } from "./live-table";
 import { region } from "./io";
 import { ensureMemory } from "./arena";
 import { SNAP_MAGIC, SNAP_VERSION, SNAP_HEADER, SNAP_CHECKSUM, SNAP_MAX_DEPTH, SNAP_H_MAGIC, SNAP_H_VERSION,
@@ -140,13 +140,26 @@ function validate(src: usize, len: u32): i32 {
   return 0;
 }
 
-/** Checks n entries of owner i from entry k0 on; the next position, or 0 with vError set. */
+/** The position after the LEB128 at [p, end) (as getVar, without computing its value), or 0. */
+// @ts-ignore: decorator
+@inline function skipVar(p: usize, end: usize): usize {
+  if (p + 8 <= end) {
+    const stop = ~load<u64>(p) & 0x8080808080808080;
+    if (stop != 0) return p + <usize>((ctz<u64>(stop) + 1) >>> 3);
+  }
+  return getVarSlow(p, end);
+}
+
+/** Checks n entries of owner i from entry k0 on; the next position, or 0 with vError set.
+ *  Only the size's value matters here (at most 2^53), and only a size of 8 bytes or more can
+ *  exceed it: the other numbers are only measured. */
 let vError: i32 = 0;
 function checkEntries(p: usize, end: usize, i: u32, k0: u32, n: u32): usize {
   for (let k = k0; k < k0 + n; k++) {
-    p = getVar(p, end); if (p == 0) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
-    p = getVar(p, end); if (p == 0 || varOut > MAX_SAFE) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
-    p = getVar(p, end); if (p == 0) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
+    p = skipVar(p, end); if (p == 0) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
+    const q = skipVar(p, end);
+    if (q == 0 || (q - p >= 8 && (getVar(p, end) == 0 || varOut > MAX_SAFE))) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
+    p = skipVar(q, end); if (p == 0) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
     if (p + 4 > end) { vError = setError(ERR_SNAP_LENGTH, SECTION_ENTRY, k); return 0; }
     if (load<u32>(p) >= vStacks) { vError = setError(ERR_SNAP_INDEX, SECTION_ENTRY, k); return 0; }
     p += 4;
@@ -169,27 +182,26 @@ function sortU32(p: usize, n: u32): void {
 }
 
 /**
- * Restore into an empty live map (the recycle and restart case), in three sequential passes
- * and no random access per entry: entries are decoded and appended unlinked (their hashes kept
- * in a scratch array), per-owner totals and per-(owner, stack) aggregates are summed in flat
- * arrays indexed by stack handle and written once per owner, and then the index is built in
- * cache-sized slices (liveTableLinkAll). Owners are unique (validated). An address repeated
+ * Restore into an empty live map (the recycle and restart case), in sequential passes and no
+ * random access per entry: entries are decoded and appended unlinked, per-owner totals and
+ * per-(owner, stack) aggregates are summed in flat arrays indexed by stack handle and written
+ * once per owner, and then the index is built in cache-sized slices (liveTableLinkAll). Owners are unique (validated). An address repeated
  * within an owner (only a crafted snapshot has one) is found while linking: the bulk load is
  * then undone and the entries go in one by one, where the later one replaces the earlier and
  * counts as a conflict, exactly as the general path does. Returns false in that case.
  */
 // State of restoreIntoEmpty shared with its blocks (one restore call at a time).
-let rCnt: usize = 0, rBytes: usize = 0, rTouched: usize = 0, rFlag: usize = 0, rHashes: usize = 0, rStackMap: usize = 0;
+let rCnt: usize = 0, rBytes: usize = 0, rTouched: usize = 0, rFlag: usize = 0, rStackMap: usize = 0;
 let rNt: u32 = 0, rOcount: i32 = 0;
 let rObytes: f64 = 0;
 let rBase: i64 = 0;
 
-function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, filter: usize, hashes: usize): bool {
-  // acc was sized by restore() for every stack that can exist after interning; filter is
-  // linkFilterBytes(vEntries) for the linking passes and hashes a word per entry.
+function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, linkScratch: usize, order: usize): bool {
+  // acc was sized by restore() for every stack that can exist after interning; linkScratch is
+  // linkScratchBytes(vEntries) for the linking passes and order two words per entry.
   const nS = tcount(tdesc(T_STACKS));
   rCnt = acc; rBytes = (acc + (<usize>nS << 2) + 7) & ~7; rTouched = rBytes + (<usize>nS << 3); rFlag = rTouched + (<usize>nS << 2);
-  rHashes = hashes; rStackMap = stackMap; rBase = base;
+  rStackMap = stackMap; rBase = base;
   memory.fill(rCnt, 0, <usize>nS << 2);
   memory.fill(rBytes, 0, <usize>nS << 3);
   memory.fill(rFlag, 0, <usize>nS);
@@ -208,7 +220,7 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, fi
       store<u32>(rCnt + (<usize>s << 2), 0); store<f64>(rBytes + (<usize>s << 3), 0); store<u8>(rFlag + s, 0);
     }
   }
-  if (!liveTableLinkAll(hashes, filter)) {
+  if (!liveTableLinkAll(order, linkScratch)) {
     liveTableClear(); tclear(tdesc(T_OWNERS)); tclear(tdesc(T_AGG));
     return false;
   }
@@ -218,7 +230,7 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, fi
 
 /** n entries of one owner appended (unlinked) to the reserved live table; the next position. */
 function restoreEntries(p: usize, end: usize, owner: u32, n: u32): usize {
-  const cnt = rCnt, bytes = rBytes, hashes = rHashes, stackMap = rStackMap;
+  const cnt = rCnt, bytes = rBytes, stackMap = rStackMap;
   for (let k: u32 = 0; k < n; k++) {
     p = getVar(p, end); const addr = varOut;
     p = getVar(p, end); const size = <f64>varOut;
@@ -226,8 +238,7 @@ function restoreEntries(p: usize, end: usize, owner: u32, n: u32): usize {
     const h = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
     p += 4;
     const lo = <u32>addr, hi = <u32>(addr >>> 32);
-    const idx = liveTableAppendUnlinked(owner, lo, hi, h, size, time);
-    store<u32>(hashes + (<usize>idx << 2), liveHash(owner, lo, hi));
+    liveTableAppendUnlinked(owner, lo, hi, h, size, time);
     const s = h - 1;
     if (load<u8>(rFlag + s) == 0) { store<u8>(rFlag + s, 1); store<u32>(rTouched + (<usize>rNt << 2), s); rNt++; }
     store<u32>(cnt + (<usize>s << 2), load<u32>(cnt + (<usize>s << 2)) + 1);
@@ -262,20 +273,20 @@ export function restore(len: u32): i32 {
   // An estimate from above, in virtual memory only (untouched pages are never resident); if
   // the configured cap refuses it, the reservations below grow step by step and decide.
   const E = <u64>vEntries;
-  const want = E * 36 + E * 8 + E * 8 + <u64>(vStrings + vFrames + vStacks) * 8 + <u64>vStringBytes * 2 +
+  const want = E * 36 + E * 8 + E * 12 + <u64>(vStrings + vFrames + vStacks) * 8 + <u64>vStringBytes * 2 +
                <u64>(vStrings + vFrames + vDepthSum) * 64 + <u64>(tcount(tdesc(T_STACKS)) + vDepthSum) * 34 +
-               <u64>linkFilterBytes(vEntries) * 2 + <u64>vOwners * 64 + (E < <u64>vOwners * <u64>vStacks ? E : <u64>vOwners * <u64>vStacks) * 64 + 65536;
+               <u64>linkScratchBytes(vEntries) * 2 + <u64>vOwners * 64 + (E < <u64>vOwners * <u64>vStacks ? E : <u64>vOwners * <u64>vStacks) * 64 + 65536;
   const bump = <u64>hget(BUMP);
   if (bump + want < 0xfff00000) ensureMemory(<usize>(bump + want));
   // Reserve everything first: after this point no insert can fail, so no partial restore.
   const maps = region(IO_TMP_PTR, IO_TMP_CAP, (vStrings + vFrames + vStacks) << 2);
   const accStacks = tcount(tdesc(T_STACKS)) + vDepthSum;
   const intoEmpty = liveCount() == 0 && tcount(tdesc(T_OWNERS)) == 0 && tcount(tdesc(T_AGG)) == 0;
-  // The accumulators, then the linking passes' filter; an entry hash per entry in a second region.
+  // The accumulators, then the linking passes' scratch; the linking order (two words per entry) in a second region.
   const accBytes = (accStacks * 17 + 23) & ~7;
-  const acc = intoEmpty ? region(IO_ACC_PTR, IO_ACC_CAP, accBytes + linkFilterBytes(vEntries)) : 1;
-  const hashes = intoEmpty ? region(IO_SORT_PTR, IO_SORT_CAP, vEntries << 2) : 1;
-  if (maps == 0 || acc == 0 || hashes == 0) return setError(ERR_NO_MEMORY, 0, 0);
+  const acc = intoEmpty ? region(IO_ACC_PTR, IO_ACC_CAP, accBytes + linkScratchBytes(vEntries)) : 1;
+  const order: usize = !intoEmpty ? 1 : vEntries > 0x1fffffff ? <usize>0 : region(IO_SORT_PTR, IO_SORT_CAP, vEntries << 3);
+  if (maps == 0 || acc == 0 || order == 0) return setError(ERR_NO_MEMORY, 0, 0);
   if (!stringReserve(vStrings + 1, vStringBytes) || !treserve(tdesc(T_FRAMES), vFrames) ||
       !treserve(tdesc(T_STACKS), vDepthSum) || !reserveLive()) return setError(ERR_NO_MEMORY, 0, 0);
   const strMap = maps, frameMap = maps + (<usize>vStrings << 2), stackMap = frameMap + (<usize>vFrames << 2);
@@ -306,7 +317,7 @@ export function restore(len: u32): i32 {
   }
   const base = load<i64>(src, SNAP_H_TIME_BASE);
   const end = src + len - SNAP_CHECKSUM;
-  if (!intoEmpty || !restoreIntoEmpty(base, end, stackMap, acc, acc + accBytes, hashes)) {
+  if (!intoEmpty || !restoreIntoEmpty(base, end, stackMap, acc, acc + accBytes, order)) {
     // Merging into a live map that already holds entries (or a bulk load that met a repeated
     // address and was undone): the general path, one event each.
     p = vOwnerPos;

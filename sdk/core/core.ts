@@ -120,7 +120,9 @@ export class Core {
 
   // --- plumbing ---
   private bytes(): Uint8Array {
-    if (this.u8.buffer !== this.ex.memory.buffer) this.u8 = new Uint8Array(this.ex.memory.buffer);
+    // Growing the memory detaches the old buffer, and a view of a detached buffer has length 0:
+    // checking that is free, where reading memory.buffer is a call into the engine each time.
+    if (this.u8.length === 0) this.u8 = new Uint8Array(this.ex.memory.buffer);
     return this.u8;
   }
 
@@ -130,31 +132,26 @@ export class Core {
     throw new CoreError(code, describeCoreError(op, code, this.ex.lastErrorDetail() >>> 0, this.ex.lastErrorDetail2() >>> 0));
   }
 
-  /**
-   * Stages strings as UTF-8 in the core's staging region and calls fn with their (ptr, len)
-   * pairs. ASCII (nearly every JavaScript identifier and path) is copied by hand, which is
-   * several times faster than TextEncoder for short strings.
-   */
-  private withStrings<T>(strings: string[], fn: (spans: number[]) => T): T {
-    let bound = 0;
-    for (const s of strings) bound += s.length * 3;
+  /** Room for `bound` bytes of strings in the core's staging region; its address. */
+  private staging(bound: number): number {
     const ptr = this.ex.stagingBuffer(bound);
     if (ptr === 0) throw new CoreError(CoreErrorCode.NoMemory, `wasmprof core: no memory to stage ${bound} bytes of strings`);
-    const mem = this.bytes();
-    let at = ptr;
-    const spans: number[] = [];
-    for (const s of strings) {
-      const start = at;
-      let ascii = true;
-      for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) { ascii = false; break; }
-        mem[at++] = c;
-      }
-      if (!ascii) at = start + encoder.encodeInto(s, mem.subarray(start, ptr + bound)).written;
-      spans.push(start, at - start);
+    return ptr;
+  }
+
+  /**
+   * Writes s as UTF-8 at `at` in the staging region (room up to `limit`, 3 bytes per UTF-16
+   * unit) and returns where it ends. ASCII (nearly every JavaScript identifier and path) is
+   * copied by hand, which is several times faster than TextEncoder for short strings.
+   */
+  private static stageString(mem: Uint8Array, s: string, at: number, limit: number): number {
+    const start = at;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return start + encoder.encodeInto(s, mem.subarray(start, limit)).written;
+      mem[at++] = c;
     }
-    return fn(spans);
+    return at;
   }
 
   // --- lifecycle ---
@@ -189,7 +186,9 @@ export class Core {
 
   // --- dictionary ---
   internString(s: string): number {
-    return this.withStrings([s], ([p, n]) => this.check(this.ex.stringIntern(p, n), 'internString'));
+    const bound = s.length * 3, ptr = this.staging(bound);
+    const end = Core.stageString(this.bytes(), s, ptr, ptr + bound);
+    return this.check(this.ex.stringIntern(ptr, end - ptr), 'internString');
   }
 
   /** Frame id cached for a key (and the entry becomes most recent), or -1 on a miss. */
@@ -215,8 +214,11 @@ export class Core {
 
   /** Interns a frame and caches key -> frame. Returns the frame id (valid until reset). */
   storeFrame(keyLo: number, keyHi: number, f: FrameInfo): number {
-    return this.withStrings([f.name, f.file, f.mapping], ([np, nl, fp, fl, mp, ml]) =>
-      this.check(this.ex.frameStore(keyLo >>> 0, keyHi >>> 0, np, nl, fp, fl, mp, ml, f.line | 0, f.column | 0), 'storeFrame'));
+    const { name, file, mapping } = f;
+    const bound = (name.length + file.length + mapping.length) * 3, ptr = this.staging(bound), limit = ptr + bound;
+    const mem = this.bytes();
+    const a = Core.stageString(mem, name, ptr, limit), b = Core.stageString(mem, file, a, limit), c = Core.stageString(mem, mapping, b, limit);
+    return this.check(this.ex.frameStore(keyLo >>> 0, keyHi >>> 0, ptr, a - ptr, a, b - a, b, c - b, f.line | 0, f.column | 0), 'storeFrame');
   }
 
   /** Interns a frame without caching a key. */
@@ -326,15 +328,17 @@ export class Core {
   private flushSamples(): void {
     const st = this.stage;
     if (st === undefined || st.length === 0) return;
-    const n = st.length;
+    const n = st.length, wide = st.wide;
     st.length = 0;
+    st.wide = false;
     const col = (k: number) => st.values.subarray(k * STAGE_SAMPLES, k * STAGE_SAMPLES + n);
-    const c = this.placeColumns(n, st.stacks.subarray(0, n), st.labels.subarray(0, n), [col(0), col(1), col(2), col(3)]);
+    // Without a nonzero v2 or v3 those columns stay behind (the core reads an absent one as 0).
+    const c = this.placeColumns(n, st.stacks.subarray(0, n), st.labels.subarray(0, n), wide ? [col(0), col(1), col(2), col(3)] : [col(0), col(1), undefined, undefined]);
     if (c === undefined) throw new CoreError(CoreErrorCode.NoMemory, `wasmprof core: addSample: no memory to hand over ${n} samples`);
     let from = 0, failed = 0;
     while (from < n) {
       const m = n - from;
-      const [v0, v1, v2, v3] = c.values.map((p) => p + from * 8);
+      const [v0, v1, v2, v3] = c.values.map((p) => (p === 0 ? 0 : p + from * 8));
       const rc = this.ex.sampleAddColumns(st.kind, c.stacks + from * 4, c.labels + from * 4, v0, v1, v2, v3, m);
       if (rc >= 0) break;
       if (-rc !== CoreErrorCode.NoMemory) this.check(rc, 'addSample');
@@ -347,7 +351,7 @@ export class Core {
 
   /** Forgets staged adds (a reset drops the period anyway, and a forked child must not add the parent's). */
   private dropStaged(): void {
-    if (this.stage) this.stage.length = 0;
+    if (this.stage) { this.stage.length = 0; this.stage.wide = false; }
     this.stackLimit = 0;
     this.labelLimit = 0;
   }

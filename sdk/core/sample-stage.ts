@@ -9,6 +9,8 @@ export const STAGE_SAMPLES = 2048;
 export class SampleStage {
   kind = 0;
   length = 0;
+  /** Whether a staged sample has a nonzero v2 or v3 (else those columns are not handed over). */
+  wide = false;
   readonly stacks = new Uint32Array(STAGE_SAMPLES);
   readonly labels = new Uint32Array(STAGE_SAMPLES);
   /** Four value columns back to back (v0 at 0, v1 at STAGE_SAMPLES, ...). */
@@ -21,5 +23,6 @@ export class SampleStage {
     this.labels[i] = labels;
     const v = this.values;
     v[i] = v0; v[i + STAGE_SAMPLES] = v1; v[i + 2 * STAGE_SAMPLES] = v2; v[i + 3 * STAGE_SAMPLES] = v3;
+    if (v2 !== 0 || v3 !== 0) this.wide = true;
   }
 }

@@ -206,7 +206,7 @@ export const cases: CoreCase[] = [
     run(t, ctx) {
       const src = newCore(ctx);
       const st = [stackOf(src, ['a']), stackOf(src, ['b', 'a'])];
-      // More entries than one linking pass covers (LINK_SLICE = 2^18 buckets, two per entry), so several passes run.
+      // More entries than one linking slice covers (LINK_SLICE = 2^15 buckets, two per entry), so several slices are linked.
       const n = 140_000;
       for (let i = 0; i < n; i++) src.raw.liveAlloc(1 + (i % 3), (i * 40) >>> 0, i >>> 20, 8 + (i % 64), st[i & 1], i);
       const dst = newCore(ctx);
