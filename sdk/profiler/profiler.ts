@@ -107,7 +107,9 @@ export class ProfilerImpl implements Profiler {
   private startCpu(): Promise<void> | undefined {
     const o = this.options;
     if (!o.profiles.includes('wall') && !o.profiles.includes('cpu')) return undefined;
-    enableDetailedLineInfo();
+    // The native bridge's profiler needs no flag: Node turns detailed source positions on for
+    // every isolate it creates (and loading node:v8 to set one is start-up CPU in every process).
+    if (this.source !== 'native') enableDetailedLineInfo();
     this.cpu = this.sources.cpu();
     return this.cpu.start(o.intervalMicros, { fresh: this.startContext.beforeMain === true });
   }

@@ -1,13 +1,13 @@
 // Node-specific facts the profiler needs, kept out of the runtime-neutral modules: thread CPU
 // time, the clock V8 stamps its samples with, process identity, and file reading for source maps.
 import { readFileSync, readlinkSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { processEnv } from '../config/index.js';
 import { denoClockOffsetMicros, isDeno } from './deno.js';
 import { builtin } from './builtin.js';
 
 const fsPromises = builtin<typeof import('node:fs/promises')>('node:fs/promises');
 const workerThreads = builtin<typeof import('node:worker_threads')>('node:worker_threads');
+const v8 = builtin<typeof import('node:v8')>('node:v8');
 
 export interface CpuReading {
   /** Microseconds of CPU time. */
@@ -124,5 +124,5 @@ let detailedLineInfo = false;
 export function enableDetailedLineInfo(): void {
   if (detailedLineInfo) return;
   detailedLineInfo = true;
-  try { setFlagsFromString('--detailed-line-info'); } catch { /* not V8, or flags locked */ }
+  try { v8().setFlagsFromString('--detailed-line-info'); } catch { /* not V8, or flags locked */ }
 }

@@ -15,8 +15,6 @@
 // answers come (a runtime that answers later: the sources then have no `sync` side and a profiler
 // must be stopped with `await stop()`).
 import type { Session } from 'node:inspector';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { answerNow } from '../runtime/deno.js';
 import type { CpuSource, HeapSource, HeapStartOptions, RawCpuProfile, RawHeapProfile, SyncCpuSource, SyncHeapSource } from './types.js';
 import { allocationsOffNote, allocationsWarning, INSPECTOR_ALLOCATIONS_UNAVAILABLE } from './heap-allocations.js';
@@ -25,6 +23,8 @@ import { builtin } from '../runtime/builtin.js';
 
 // Loaded when an inspector source is made: with the native bridge, never.
 const inspector = builtin<typeof import('node:inspector')>('node:inspector');
+const v8 = builtin<typeof import('node:v8')>('node:v8');
+const vm = builtin<typeof import('node:vm')>('node:vm');
 
 type Params = Record<string, unknown>;
 
@@ -38,9 +38,9 @@ let gcFunction: (() => void) | undefined;
 function fullGc(): void {
   try {
     if (!gcFunction) {
-      setFlagsFromString('--expose-gc');
-      gcFunction = runInNewContext('gc') as () => void;
-      setFlagsFromString('--no-expose-gc');
+      v8().setFlagsFromString('--expose-gc');
+      gcFunction = vm().runInNewContext('gc') as () => void;
+      v8().setFlagsFromString('--no-expose-gc');
     }
     gcFunction();
   } catch {
