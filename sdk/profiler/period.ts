@@ -13,7 +13,7 @@
 //             profile comes from its own aggregator;
 //   files     written by the profiler's file writer when outputDir is set.
 import type { Profile } from 'pprof-format';
-import { identity, threadCpu, wallNanos, type CpuReading } from '../runtime/node.js';
+import { identity, monotonicMs, threadCpu, wallNanos, type CpuReading } from '../runtime/node.js';
 import { ingestCpuSteps, profileUrls, type CpuIngest } from '../ingest/cpu.js';
 import { heapUrls, ingestHeapSteps, type HeapIngest } from '../ingest/heap.js';
 import type { SourceMapResolver } from '../ingest/source-maps.js';
@@ -91,9 +91,9 @@ export class PeriodPipeline {
     let mapsMs = 0;
     if (maps) {
       const urls = this.urls(captured);
-      const t = performance.now();
+      const t = monotonicMs();
       yield { async: () => maps.prepare(urls), sync: () => maps.prepareSync(urls) } satisfies Op<void>;
-      mapsMs = performance.now() - t;
+      mapsMs = monotonicMs() - t;
     } else {
       yield; // build starts on a slice of its own
     }
@@ -101,13 +101,13 @@ export class PeriodPipeline {
     const { profiles, stats } = yield* this.build(captured, mapsMs);
     stats.timings.buildMs = this.p.slicer.busyMs;
     stats.timings.maxSliceMs = this.p.slicer.maxSliceMs;
-    const t = performance.now();
+    const t = monotonicMs();
     const encoded: Partial<Record<ProfileType, Uint8Array>> = {};
     for (const [type, profile] of Object.entries(profiles) as Array<[JsProfileType, Profile]>) {
       encoded[type] = (yield { async: () => encodeGzip(profile), sync: () => encodeGzipSync(profile) } satisfies Op<Uint8Array>) as Uint8Array;
     }
     this.addNativeHeap(encoded, final);
-    stats.timings.encodeMs = performance.now() - t;
+    stats.timings.encodeMs = monotonicMs() - t;
     const id = identity();
     const result: PeriodResult = {
       ...encoded,
@@ -121,7 +121,7 @@ export class PeriodPipeline {
 
   private *capture(final: boolean): PeriodSteps<Captured> {
     const { cpu: cpuSource, heap: heapSource, labels } = this.p;
-    const t = performance.now();
+    const t = monotonicMs();
     const since = labels.now();
     let cpu: RawCpuProfile | undefined;
     let heap: RawHeapProfile | undefined;
@@ -155,7 +155,7 @@ export class PeriodPipeline {
     const timeline = labels.take(since);
     if (final) labels.disable();
     const endNanos = wallNanos();
-    const c: Captured = { seq: ++this.seq, cpu, heap, cpuReading, timeline, startNanos: this.periodStartNanos, endNanos, rotateMs: performance.now() - t };
+    const c: Captured = { seq: ++this.seq, cpu, heap, cpuReading, timeline, startNanos: this.periodStartNanos, endNanos, rotateMs: monotonicMs() - t };
     this.periodStartNanos = endNanos;
     return c;
   }

@@ -49,28 +49,36 @@ export function threadCpu(): CpuReading {
 }
 
 /**
- * Offset that turns `performance.now()` (ms) into V8's profiler timestamps (µs): V8 stamps CPU
+ * Milliseconds on the monotonic clock the profiler's own timings, label transitions and period
+ * bounds are read from. In Node it is libuv's hrtime, read through process.hrtime() rather than
+ * the `performance` global, whose first use loads perf_hooks (~1.5 ms of every profiled
+ * process's start). Deno's process.hrtime counts from the process start, not from the system's
+ * monotonic clock, so Deno keeps performance.now() (deno.ts calibrates against it).
+ */
+export const monotonicMs: () => number = isDeno()
+  ? () => performance.now()
+  : () => {
+    const [s, ns] = process.hrtime();
+    return s * 1e3 + ns / 1e6;
+  };
+
+/**
+ * Offset that turns monotonicMs() (ms, ×1000) into V8's profiler timestamps (µs). V8 stamps CPU
  * profile samples with its monotonic clock, which on Linux and macOS is the same clock as
- * libuv's hrtime, and performance.now() is hrtime minus the process's time origin. The offset is
- * constant for the life of the process; reading both clocks back to back errs by < 1 µs.
+ * libuv's hrtime: in Node the offset is 0. Deno's comes from a calibration profile taken when
+ * the source was selected (deno.ts).
  */
 export function v8ClockOffsetMicros(): number {
-  // Deno's process.hrtime counts from the process start, not from the system's monotonic clock:
-  // the offset comes from a calibration profile taken when the source was selected (deno.ts).
-  if (isDeno()) return denoClockOffsetMicros() ?? 0;
-  let best = Infinity, offset = 0;
-  for (let i = 0; i < 5; i++) {
-    const a = performance.now();
-    const h = Number(process.hrtime.bigint()) / 1000;
-    const b = performance.now();
-    if (b - a < best) { best = b - a; offset = h - ((a + b) / 2) * 1000; }
-  }
-  return offset;
+  return isDeno() ? denoClockOffsetMicros() ?? 0 : 0;
 }
+
+/** monotonicMs() minus the wall clock, once: wall time advances with the monotonic clock from
+ *  here (as performance.timeOrigin does), so a clock step does not move period bounds. */
+const wallOriginMs = Date.now() - monotonicMs();
 
 /** Wall clock now, in nanoseconds since the epoch. */
 export function wallNanos(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1e6);
+  return Math.round((wallOriginMs + monotonicMs()) * 1e6);
 }
 
 let mainThread: boolean | undefined;

@@ -3,9 +3,10 @@
 // the next turn of the event loop (sdk/profiler/period-run.ts) or straight away (runNow, and the
 // synchronous exit path). That
 // keeps every stall of the application's event loop short whatever the size of the period.
+import { monotonicMs } from './node.js';
 
 export class TimeSlicer {
-  private start = performance.now();
+  private start = monotonicMs();
   private calls = 0;
   /** Time spent inside slices, and the longest slice, since the last clearStats(). */
   busyMs = 0;
@@ -17,18 +18,18 @@ export class TimeSlicer {
   /** True when the slice has used its budget (the clock is read every 8th call). */
   due(): boolean {
     if ((++this.calls & 7) !== 0 || this.budgetMs === Infinity) return false;
-    return performance.now() - this.start >= this.budgetMs;
+    return monotonicMs() - this.start >= this.budgetMs;
   }
 
   /** A new slice starts (after a yield). */
   restart(): void {
-    this.start = performance.now();
+    this.start = monotonicMs();
     this.calls = 0;
   }
 
   /** The slice that started at restart() ended. */
   ended(): void {
-    const ms = performance.now() - this.start;
+    const ms = monotonicMs() - this.start;
     this.busyMs += ms;
     if (ms > this.maxSliceMs) this.maxSliceMs = ms;
   }

@@ -42,6 +42,7 @@
 // Bounds: at most `maxTransitions` per period (default 1,048,576, ~12 MiB); past that, further
 // transitions are counted as dropped and samples after the overflow carry no labels.
 import { AsyncLocalStorage, createHook, type AsyncHook } from 'node:async_hooks';
+import { monotonicMs } from '../runtime/node.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -70,7 +71,7 @@ export interface LabelSource {
 }
 
 export interface LabelContextOptions {
-  /** V8 clock minus performance.now(), in µs. */
+  /** V8 clock minus monotonicMs() (runtime/node.ts), in µs. */
   clockOffset: number;
   /** Most transitions kept per period (default 1,048,576). */
   maxTransitions?: number;
@@ -353,7 +354,7 @@ export class LabelContext {
   }
 
   /** V8 microseconds now. */
-  now(): number { return performance.now() * 1000 + this.clockOffset; }
+  now(): number { return monotonicMs() * 1000 + this.clockOffset; }
 
   private transition(set: LabelSet | undefined): void {
     if (set === this.current) return;

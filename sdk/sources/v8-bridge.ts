@@ -131,6 +131,7 @@ export interface V8BridgeLoadOptions {
 
 import { shapeCpu, shapeHeap, shapeHeapWindow, warmShaping, type NativeCpuPeriod, type NativeHeapProfile } from './v8-shape.js';
 import { allocationNotes, allocationsOffNote, allocationsWarning, COLLECTED_SAMPLE_CAP, restartNote } from './heap-allocations.js';
+import { monotonicMs } from '../runtime/node.js';
 
 // ------------------------------------------------------------------------------------ loading
 
@@ -261,9 +262,9 @@ class NativeCpu implements NativeCpuSource {
   }
 
   private shape(p: NativeCpuPeriod): RawCpuProfile {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const out = shapeCpu(p);
-    this.shapeMicros = (performance.now() - t0) * 1000;
+    this.shapeMicros = (monotonicMs() - t0) * 1000;
     this.dropped = p.droppedOverlap;
     return out;
   }
