@@ -10,7 +10,8 @@ import { Profile } from 'pprof-format';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = join(ROOT, 'test/profiler/fixtures');
-export const REGISTER = join(ROOT, 'dist/sdk/register.js');
+// What `node --import wasmprof/register` loads (package.json exports).
+export const REGISTER = join(ROOT, 'dist/bundle/register.mjs');
 export const CLI = join(ROOT, 'bin/wasmprof.js');
 
 export interface DecodedFrame { name: string; file: string; line: number }
@@ -91,7 +92,8 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Makes sure dist/ (what child processes and the CLI run) is newer than the TypeScript sources. */
+/** Makes sure dist/ (what child processes and the CLI run: the compiled SDK and its bundles) is
+ *  newer than the TypeScript sources. */
 export function ensureBuilt(): void {
   const built = existsSync(REGISTER) ? statSync(REGISTER).mtimeMs : 0;
   if (built >= newestMtime(join(ROOT, 'sdk'))) return;
@@ -102,6 +104,8 @@ export function ensureBuilt(): void {
   try {
     if ((existsSync(REGISTER) ? statSync(REGISTER).mtimeMs : 0) < newestMtime(join(ROOT, 'sdk'))) {
       execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+      // The preloads and the CLI run from bundles of the sources (scripts/bundle.mjs).
+      execFileSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs')], { stdio: 'inherit' });
     }
   } finally {
     rmSync(lock, { recursive: true, force: true });
