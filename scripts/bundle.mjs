@@ -39,6 +39,23 @@ const importMetaUrl = {
   },
 };
 
+/**
+ * In the ES module bundles, built-ins come through require() (the banner's): an ES import of a
+ * built-in builds a module facade that reads every export, which runs node:fs's lazy getters
+ * (loading the streams) and the like — several ms of every `wasmprof` command's start.
+ */
+const builtinsByRequire = {
+  name: 'wasmprof-builtins-by-require',
+  setup(b) {
+    // The require() inside the stand-in below, and import() (whose namespace a stand-in would
+    // reduce to its default export), stay as they are.
+    b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'wasmprof-builtin' || args.kind === 'dynamic-import'
+      ? { path: args.path, external: true }
+      : { path: args.path, namespace: 'wasmprof-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'wasmprof-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -67,6 +84,7 @@ await build({
   outdir: join(root, 'dist', 'bundle'),
   outExtension: { '.js': '.mjs' },
   format: 'esm',
+  plugins: [importMetaUrl, builtinsByRequire],
   splitting: true,
   chunkNames: '[name]-[hash]',
   banner: {
