@@ -1,6 +1,6 @@
 // One measured process of bench/overhead.ts. argv[2] is a JSON config:
-//   { mode: 'cpu' | 'http' | 'rotation' | 'flood', variant: 'none' | 'wasmprof' | 'wasmprof-inspector' | 'wasmprof-labels' | 'datadog',
-//     intervalMicros, iterations?, rotations?, periodMs? }
+//   { mode: 'cpu' | 'cpu-paired' | 'http' | 'rotation' | 'flood', variant: 'none' | 'wasmprof' | 'wasmprof-inspector' | 'wasmprof-labels' | 'datadog',
+//     intervalMicros, iterations?, pairs?, rotations?, periodMs? }
 // It prints one JSON line with its measurements on stdout (http: first a line {"port": n}).
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -95,6 +95,32 @@ async function cpuMode() {
   console.log(JSON.stringify({ ms, cpuMs: (c1.user + c1.system) / 1000, h, source: profiler.source, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
 }
 
+// The same work with the profiler off and on, alternating in one process: each pair is one block
+// of each (order flipping between pairs), timed by the process's CPU (profiler threads included).
+// Within a process the JIT's state is shared, so the ratio of a pair is the profiler's cost
+// without the ±5% that separate processes' different JIT decisions add. The profiler starts
+// before its block and stops after it, outside the timed part (start-up is measured on its own),
+// and an untimed third of a block runs first in each; the first pair is discarded (tier-up).
+async function cpuPairedMode() {
+  const block = config.iterations;
+  cpuRun(block); // warm-up (JIT)
+  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const off = [], on = [];
+  let source;
+  for (let pair = 0; pair <= config.pairs; pair++) {
+    for (const profiled of pair % 2 ? [true, false] : [false, true]) {
+      const profiler = profiled ? await startProfiler(config.variant, config.intervalMicros) : undefined;
+      cpuRun(Math.ceil(block / 3)); // settle: what a start or a stop sets off (GC, re-optimization) is not steady state
+      const c0 = cpu();
+      cpuRun(block);
+      const ms = cpu() - c0;
+      if (profiler) { source = profiler.source; await profiler.stop(); }
+      if (pair > 0) (profiled ? on : off).push(ms);
+    }
+  }
+  console.log(JSON.stringify({ off, on, source }));
+}
+
 // A flood of functions that each run once (code generated at run time, template engines, eval):
 // the profilers' code maps and frame tables under churn. RSS every 250 ms.
 async function floodMode() {
@@ -184,5 +210,5 @@ async function rotationMode() {
   console.log(JSON.stringify({ rotations, baseline, source: profiler.source }));
 }
 
-const modes = { cpu: cpuMode, http: httpMode, rotation: rotationMode, flood: floodMode };
+const modes = { cpu: cpuMode, 'cpu-paired': cpuPairedMode, http: httpMode, rotation: rotationMode, flood: floodMode };
 await modes[config.mode]();

@@ -1,7 +1,9 @@
 // Profiler overhead, wasmprof against @datadog/pprof in the same run (DESIGN §6):
 //   1. a CPU-bound workload: time for a fixed amount of work, without a profiler, with wasmprof,
 //      with @datadog/pprof (its wall profiler; its CPU-time option needs its context tracking,
-//      which wasmprof's wall+cpu pair does not need), at 10 ms and 1 ms sampling;
+//      which wasmprof's wall+cpu pair does not need), at 10 ms and 1 ms sampling; then the same
+//      work with the profiler off and on in alternating blocks of one process (the JIT state
+//      shared, so separate processes' ±5% variation drops out);
 //   2. an HTTP server under load on 127.0.0.1: requests/s and p99 latency, same variants plus
 //      wasmprof through node:inspector and wasmprof with every request in runWithLabels;
 //   3. period rotation: the longest event-loop stall around a rotation (p100 over rotations) with
@@ -100,6 +102,30 @@ async function cpuBench(intervalMicros: number, iterations: number): Promise<voi
 }
 
 const rssOf: Record<string, number[]> = {};
+
+/**
+ * Steady-state CPU measured in pairs inside one process (bench/overhead-child.mjs cpu-paired):
+ * off and on blocks of the same work alternate, so both share the process's JIT state. Each
+ * profiler has its own processes (alternating); the overhead is the median of every pair's
+ * on/off ratio, with the interquartile range of those ratios.
+ */
+async function pairedBench(intervalMicros: number, blockIterations: number): Promise<void> {
+  const processes = QUICK ? 2 : 3, pairs = QUICK ? 4 : 8;
+  const ratios: Record<'wasmprof' | 'datadog', number[]> = { wasmprof: [], datadog: [] };
+  let source = '';
+  for (let p = 0; p < processes; p++) {
+    for (const v of rotate(['wasmprof', 'datadog'] as const, p)) {
+      const r = await runChild({ mode: 'cpu-paired', variant: v, intervalMicros, iterations: blockIterations, pairs });
+      const line = r.lines[0] as { off: number[]; on: number[]; source?: string };
+      line.on.forEach((ms, i) => ratios[v].push(ms / line.off[i]));
+      if (v === 'wasmprof' && line.source) source = line.source;
+    }
+  }
+  const spread = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return `${pct(s[Math.floor(s.length / 4)])}…${pct(s[Math.floor(s.length * 3 / 4)])}`; };
+  const w = median(ratios.wasmprof), d = median(ratios.datadog);
+  const target = intervalMicros >= 10_000 ? '≤ +1% and ≤ datadog' : '≤ datadog';
+  console.log(`cpu-bound @ ${intervalMicros / 1000} ms, paired in one process (${processes} processes × ${pairs} pairs each): process CPU wasmprof(${source}) ${pct(w)} (${spread(ratios.wasmprof)}) | @datadog/pprof ${pct(d)} (${spread(ratios.datadog)}) [target: wasmprof ${target}: ${w <= d && (intervalMicros < 10_000 || w <= 1.01) ? 'met' : 'NOT met'}]`);
+}
 
 // ------------------------------------------------------------------------------------- start-up
 
@@ -275,12 +301,13 @@ if (!existsSync(`${ROOT}dist/sdk/index.js`)) {
   process.exit(2);
 }
 console.log(`wasmprof overhead bench — node ${process.version}, ${ROUNDS} rounds (cpu), ${HTTP_ROUNDS} rounds × ${HTTP_SECONDS} s (http), concurrency ${CONCURRENCY}`);
-const only = process.env.BENCH_ONLY; // startup | cpu | memory | http | rotation
+const only = process.env.BENCH_ONLY; // startup | cpu (both CPU parts) | paired | memory | http | rotation
 if (!only || only === 'startup') await startupBench();
-if (!only || only === 'cpu') {
+if (!only || only === 'cpu' || only === 'paired') {
   const iterations = await calibrate();
-  console.log(`cpu workload: ${iterations} units per run (~${QUICK ? 1 : 1.5} s without a profiler)`);
-  for (const interval of [10_000, 1000]) await cpuBench(interval, iterations);
+  console.log(`cpu workload: ${iterations} units per run (~${QUICK ? 1 : 1.5} s without a profiler; a third of that per paired block)`);
+  if (only !== 'paired') for (const interval of [10_000, 1000]) await cpuBench(interval, iterations);
+  for (const interval of [10_000, 1000]) await pairedBench(interval, Math.ceil(iterations / 3));
 }
 if (!only || only === 'memory') await floodBench(10_000, QUICK ? 200_000 : 490_000);
 if (!only || only === 'http') for (const interval of [10_000, 1000]) await httpBench(interval);
