@@ -42,8 +42,22 @@ const importMetaUrl = {
 /**
  * In the ES module bundles, built-ins come through require() (the banner's): an ES import of a
  * built-in builds a module facade that reads every export, which runs node:fs's lazy getters
- * (loading the streams) and the like — several ms of every `wasmprof` command's start.
+ * (loading the streams) and the like — several ms of every `wasmprof` command's start. The
+ * stand-in for a built-in that is a plain namespace object (util, fs, crypto, zlib, …) hands
+ * esbuild a view of it whose properties read the built-in's only when used: esbuild's interop
+ * reads every property's descriptor at import, and that too runs node:util's lazy getters
+ * (parseArgs, styleText, diff, …: worker_threads among what they load). Functions (events,
+ * module) and process, whose methods need their own `this`, are handed over as they are.
  */
+const STAND_IN = (id) => `const real = require(${JSON.stringify(id)});
+if (typeof real !== 'object' || real === null || real === process) {
+  module.exports = real;
+} else {
+  const view = {};
+  for (const key of Object.getOwnPropertyNames(real)) Object.defineProperty(view, key, { get: () => real[key], enumerable: true });
+  module.exports = view;
+}`;
+
 const builtinsByRequire = {
   name: 'wasmprof-builtins-by-require',
   setup(b) {
@@ -51,8 +65,9 @@ const builtinsByRequire = {
     // reduce to its default export), stay as they are.
     b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'wasmprof-builtin' || args.kind === 'dynamic-import'
       ? { path: args.path, external: true }
-      : { path: args.path, namespace: 'wasmprof-builtin' }));
-    b.onLoad({ filter: /.*/, namespace: 'wasmprof-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+      // Side-effect free, as a built-in's import is: a stand-in whose names nothing uses is dropped.
+      : { path: args.path, namespace: 'wasmprof-builtin', sideEffects: false }));
+    b.onLoad({ filter: /.*/, namespace: 'wasmprof-builtin' }, (args) => ({ contents: STAND_IN(args.path), loader: 'js' }));
   },
 };
 
@@ -93,8 +108,8 @@ await build({
       // Every output file is in dist/bundle/; the names are relative to dist/.
       "const __wasmprofModuleUrl = (file) => new URL('../' + file, import.meta.url).href;",
       // CommonJS packages in the bundle (ws) require built-ins; ES modules have no require.
-      "import { createRequire as __wasmprofCreateRequire } from 'node:module';",
-      'const require = __wasmprofCreateRequire(import.meta.url);',
+      // Not `import … from 'node:module'`: that facade reads every export of node:module.
+      "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
     ].join('\n'),
   },
 });

@@ -7,6 +7,8 @@
 //                  files (ONCE below) on the newest release only
 //   package      — the `npm pack` tarball installed without install scripts into an empty
 //                  project, profiling natively on every release (test/package/)
+//   startup      — what an empty program under each preload loads, on every release, outside
+//                  tap (whose hook loads those built-ins into every node it spawns)
 //   chromium     — the core's shared cases in headless Chromium (test/browser/run.mjs)
 //   deno         — the core's shared cases under `deno test`
 // WASMPROF_TEST_RELEASES=22,26 limits the matrix (and the package suite) to those majors;
@@ -117,6 +119,11 @@ for (const r of binaries) {
 if (existsSync(join(root, 'test/package/run.mjs'))) {
   const pkg = await run(process.execPath, [join(root, 'test/package/run.mjs'), ...binaries.map((b) => `${b.version}=${b.node}`)]);
   suites.push(['package', jsonCounts('package.json', pkg.code), pkg.seconds]);
+}
+
+if (existsSync(join(root, 'test/startup/run.mjs'))) {
+  const startup = await run(process.execPath, [join(root, 'test/startup/run.mjs'), ...binaries.map((b) => `${b.version}=${b.node}`)]);
+  suites.push(['startup', jsonCounts('startup.json', startup.code), startup.seconds]);
 }
 
 const chromium = await run(process.execPath, [join(root, 'test/browser/run.mjs')]);

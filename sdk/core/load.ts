@@ -14,8 +14,11 @@ function candidates(file: string): URL[] {
 
 async function readUrl(url: URL): Promise<Uint8Array> {
   if (url.protocol === 'file:') {
-    const fs = await import('node:fs/promises');
-    return new Uint8Array(await fs.readFile(url));
+    // One small file, read synchronously: node:fs/promises would bring readline, os and more
+    // into every process the ES module preload starts.
+    const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+    const fs = (getBuiltin?.('node:fs') ?? await import('node:fs')) as typeof import('node:fs');
+    return new Uint8Array(fs.readFileSync(url));
   }
   const res = await fetch(url);
   if (!res.ok) throw new Error(`wasmprof core: cannot fetch ${url.href}: HTTP ${res.status}`);
