@@ -41,7 +41,7 @@ const SCRATCH_TAIL: u32 = 256;
  * error. The buffer is released in every case where it was valid.
  */
 export function captureCommit(buf: usize, nrec: u32, used: u32, kind: u32, labels: u32,
-                              v0: i64, v1: i64, v2: i64, v3: i64): i32 {
+                              v0: f64, v1: f64, v2: f64, v3: f64): i32 {
   if (!poolHeld(buf)) return setError(ERR_BAD_HANDLE, <u32>buf, 0);
   if (hget(LC_STATE) != SAMPLER_RUNNING || bufferGeneration(buf) != hget(LC_SAMPLING_GEN)) {
     hinc(DROP_ABANDONED);

@@ -15,7 +15,7 @@ import { stringIntern as internString } from "./strings";
 import { frameIntern as internFrame, frameStoreBytes } from "./frames";
 import { frameCacheLookup as cacheLookup, frameCachePeek as cachePeek, frameCacheStore as cacheStore, frameCacheKeys as cacheKeys } from "./frame-cache";
 import { triePush } from "./trie";
-import { sampleAdd as addSample, sampleSlots, sampleAddColumnsChecked } from "./samples";
+import { sampleAdd as addSample, sampleSlots, sampleAddColumnsChecked, sampleColumnsValid } from "./samples";
 import { poolAcquire, poolRelease, bufferCapacity as capacityOf, poolHeld } from "./pool";
 import { captureCommit as commitCapture } from "./capture";
 import * as live from "./livemap";
@@ -106,7 +106,7 @@ export function sampleAdd(kind: u32, stack: u32, labels: u32, v0: f64, v1: f64, 
   const r = checkReady(); if (r < 0) return r;
   if (stack == 0 || !okHandle(T_STACKS, stack) || !okHandle(T_LABELS, labels)) return setError(ERR_BAD_HANDLE, stack, labels);
   if (!okInt(v0, true) || !okInt(v1, true) || !okInt(v2, true) || !okInt(v3, true)) return setError(ERR_BAD_ARGUMENT, kind, 0);
-  const i = addSample(kind, stack, labels, <i64>v0, <i64>v1, <i64>v2, <i64>v3);
+  const i = addSample(kind, stack, labels, v0, v1, v2, v3);
   return i < 0 ? setError(ERR_NO_MEMORY, 0, 0) : i;
 }
 
@@ -119,7 +119,8 @@ export function sampleAdd(kind: u32, stack: u32, labels: u32, v0: f64, v1: f64, 
 export function sampleAddColumns(kind: u32, stacks: usize, labels: usize, v0: usize, v1: usize, v2: usize, v3: usize, n: u32): i32 {
   const r = checkReady(); if (r < 0) return r;
   const ns = tcount(tdesc(T_STACKS)), nl = tcount(tdesc(T_LABELS));
-  for (let i: u32 = 0; i < n; i++) {
+  // Only a batch with a bad record takes the loop that finds which one it is.
+  for (let i: u32 = sampleColumnsValid(stacks, labels, v0, v1, v2, v3, n, ns, nl) ? n : 0; i < n; i++) {
     const o = <usize>i << 2, f = <usize>i << 3;
     const stack = load<u32>(stacks + o), lab = load<u32>(labels + o);
     if (stack == 0 || stack > ns || lab > nl) return setError(ERR_BAD_HANDLE, stack, i);
@@ -137,7 +138,7 @@ export function bufferCapacity(buf: usize): u32 { return poolHeld(buf) ? capacit
 export function captureCommit(buf: usize, records: u32, used: u32, kind: u32, labels: u32, v0: f64, v1: f64, v2: f64, v3: f64): i32 {
   if (!okHandle(T_LABELS, labels)) { poolRelease(buf); return setError(ERR_BAD_HANDLE, labels, 0); }
   if (!okInt(v0, true) || !okInt(v1, true) || !okInt(v2, true) || !okInt(v3, true)) { poolRelease(buf); return setError(ERR_BAD_ARGUMENT, kind, 0); }
-  return commitCapture(buf, records, used, kind, labels, <i64>v0, <i64>v1, <i64>v2, <i64>v3);
+  return commitCapture(buf, records, used, kind, labels, v0, v1, v2, v3);
 }
 
 // --- live-allocation map ---

@@ -237,45 +237,82 @@ export function linkScratchBytes(entries: u32): u32 {
 
 /**
  * Links every entry of a map whose entries were all added with liveTableAppendUnlinked into
- * its (empty, pre-sized) index. order is two words per entry of scratch, scratch
- * linkScratchBytes(entries) more. Returns false, part way, if two entries have the same key
- * (only a crafted snapshot has that): the caller then clears the table with liveTableClear.
+ * its (empty, pre-sized) index, the entries of each slice counted while they were appended
+ * (liveSliceCounts, in the same scratch). order is two words per entry of scratch, nexts one
+ * word per entry, scratch linkScratchBytes(entries) more. The chain links are collected in
+ * nexts (4 bytes an entry: random writes that stay in the processor's cache, where the entries
+ * themselves are 36) and written into the entries in one pass in entry order at the end.
+ * Returns false, part way, if two entries have the same key (only a crafted snapshot has
+ * that; the entries' links are then still unset): the caller then clears the table with
+ * liveTableClear.
  */
-export function liveTableLinkAll(order: usize, scratch: usize): bool {
+export function liveTableLinkAll(order: usize, scratch: usize, nexts: usize): bool {
   const count = liveCount();
   const n = load<u32>(d(), 20);
   const slices = sliceCount(n);
   const filterBytes = n < LINK_SLICE ? n * 2 : LINK_SLICE * 2;
   const filter = scratch, pos = scratch + filterBytes;
-  memory.fill(pos, 0, <usize>(slices + 1) << 2);
-  // Entries per slice (counted one slot up), then where each slice starts in order.
+  // pos[s + 1] holds slice s's count: make pos[s] where slice s starts in order.
   const chunks = (count + CHUNK_MASK) >>> CHUNK_SHIFT;
+  for (let s: u32 = 1; s < slices; s++) store<u32>(pos + (<usize>(s + 1) << 2), load<u32>(pos + (<usize>(s + 1) << 2)) + load<u32>(pos + (<usize>s << 2)));
   // In calls of LINK_CHUNKS chunks (and from two call sites, so that each stays a function of
   // its own): V8 switches a call to optimized code only when it starts, so a long restore in
   // a fresh process gets out of the baseline tier early instead of running all of it there.
   let c: u32 = 0;
-  while (chunks - c > LINK_CHUNKS) { sliceChunks(order, pos + 4, c, c + LINK_CHUNKS, false); c += LINK_CHUNKS; }
-  sliceChunks(order, pos + 4, c, chunks, false);
-  for (let s: u32 = 1; s < slices; s++) store<u32>(pos + (<usize>(s + 1) << 2), load<u32>(pos + (<usize>(s + 1) << 2)) + load<u32>(pos + (<usize>s << 2)));
-  c = 0;
-  while (chunks - c > LINK_CHUNKS) { sliceChunks(order, pos, c, c + LINK_CHUNKS, true); c += LINK_CHUNKS; }
-  sliceChunks(order, pos, c, chunks, true);
+  while (chunks - c > LINK_CHUNKS) { sliceChunks(order, pos, c, c + LINK_CHUNKS); c += LINK_CHUNKS; }
+  sliceChunks(order, pos, c, chunks);
   // pos[s] is now where slice s ends (and s + 1 starts). The first slice is linked from a call
   // site of its own, so that linkSlice stays a function (one call per slice, see above).
   memory.fill(filter, 0, <usize>filterBytes);
-  if (!linkSlice(order, filter, 0, 0, load<u32>(pos))) return false;
+  if (!linkSlice(order, filter, nexts, 0, 0, load<u32>(pos))) return false;
   for (let s: u32 = 1; s < slices; s++) {
     memory.fill(filter, 0, <usize>filterBytes);
-    if (!linkSlice(order, filter, s << LINK_SHIFT, load<u32>(pos + (<usize>(s - 1) << 2)), load<u32>(pos + (<usize>s << 2)))) return false;
+    if (!linkSlice(order, filter, nexts, s << LINK_SHIFT, load<u32>(pos + (<usize>(s - 1) << 2)), load<u32>(pos + (<usize>s << 2)))) return false;
   }
+  c = 0;
+  while (chunks - c > LINK_CHUNKS) { setNexts(nexts, c, c + LINK_CHUNKS); c += LINK_CHUNKS; }
+  setNexts(nexts, c, chunks);
   return true;
+}
+
+/** Over entry chunks [c0, c1): each entry's chain link from nexts. */
+function setNexts(nexts: usize, c0: u32, c1: u32): void {
+  const count = liveCount();
+  const dir = <usize>load<u32>(d());
+  for (let c = c0; c < c1; c++) {
+    const first = c << CHUNK_SHIFT;
+    let e = <usize>load<u32>(dir + (<usize>c << 2));
+    const k1 = count - first < LIVE_CHUNK_ENTRIES ? count - first : LIVE_CHUNK_ENTRIES;
+    let x = nexts + (<usize>first << 2);
+    for (let k: u32 = 0; k < k1; k++) {
+      store<u32>(e, load<u32>(x), LIVE_NEXT);
+      if ((k & 7) == 0) hook(HOOK_LIVE_BULK_LINK);
+      e += 36; x += 4;
+    }
+  }
 }
 
 const LINK_CHUNKS: u32 = 64;
 
-/** Over entry chunks [c0, c1): counts the entries of each slice at pos (place = false), or
- *  writes each entry's (hash, index) at its slice's next place in order (place = true). */
-function sliceChunks(order: usize, pos: usize, c0: u32, c1: u32, place: bool): void {
+/**
+ * Before a bulk load's appends (the index pre-sized): zeroes the per-slice counters in
+ * `scratch` (as given to liveTableLinkAll) and returns where the counter of slice 0 is; each
+ * appended entry with hash h adds 1 at that address + (liveSliceOf(h) << 2). Counting while
+ * appending, where the key is at hand, saves the link a pass over every entry.
+ */
+export function liveSliceCounts(scratch: usize): usize {
+  const n = load<u32>(d(), 20);
+  const pos = scratch + (n < LINK_SLICE ? n * 2 : LINK_SLICE * 2);
+  memory.fill(pos, 0, <usize>(sliceCount(n) + 1) << 2);
+  return pos + 4;
+}
+/** The linking slice of an entry with hash h (see liveSliceCounts). */
+// @ts-ignore: decorator
+@inline export function liveSliceOf(h: u32): u32 { return bucketIn(h, load<u32>(HDR + T_LIVE, 20), load<u32>(HDR + T_LIVE, 24)) >>> LINK_SHIFT; }
+
+/** Over entry chunks [c0, c1): writes each entry's (hash, index) at its slice's next place in
+ *  order (pos[s] is slice s's next place). */
+function sliceChunks(order: usize, pos: usize, c0: u32, c1: u32): void {
   const count = liveCount();
   const n = load<u32>(d(), 20), m = load<u32>(d(), 24);
   const dir = <usize>load<u32>(d());
@@ -287,7 +324,8 @@ function sliceChunks(order: usize, pos: usize, c0: u32, c1: u32, place: bool): v
       const h = entryHash(e);
       const p = pos + (<usize>(bucketIn(h, n, m) >>> LINK_SHIFT) << 2);
       const at = load<u32>(p);
-      if (place) { const q = order + (<usize>at << 3); store<u32>(q, h); store<u32>(q, first + k, 4); }
+      const q = order + (<usize>at << 3);
+      store<u32>(q, h); store<u32>(q, first + k, 4);
       store<u32>(p, at + 1);
       e += 36;
     }
@@ -296,12 +334,11 @@ function sliceChunks(order: usize, pos: usize, c0: u32, c1: u32, place: bool): v
 
 /** Links the entries order[from..to) (in index order), whose buckets are in [lo, lo +
  *  LINK_SLICE). False on a repeated key. */
-function linkSlice(order: usize, filter: usize, lo: u32, from: u32, to: u32): bool {
+function linkSlice(order: usize, filter: usize, nexts: usize, lo: u32, from: u32, to: u32): bool {
   const n = load<u32>(d(), 20), m = load<u32>(d(), 24);
   for (let k = from; k < to; k++) {
     const q = order + (<usize>k << 3);
     const h = load<u32>(q), i = load<u32>(q, 4);
-    const e = liveEntry(i);
     const b = bucketIn(h, n, m);
     // 16 filter bits per bucket, picked by the hash's top bits (independent of the bucket):
     // a set bit means "maybe a key seen before", and only then is the chain compared.
@@ -310,17 +347,18 @@ function linkSlice(order: usize, filter: usize, lo: u32, from: u32, to: u32): bo
     const byte = <u32>load<u8>(fb);
     const slot = bucketSlot(b);
     if ((byte & (1 << (bit & 7))) != 0) {
+      const e = liveEntry(i);
       const owner = load<u32>(e, LIVE_OWNER), alo = load<u32>(e, LIVE_ADDR_LO), ahi = load<u32>(e, LIVE_ADDR_HI);
       let j = load<u32>(slot);
       while (j != 0) {
         const o = liveEntry(j - 1);
         if (load<u32>(o, LIVE_ADDR_LO) == alo && load<u32>(o, LIVE_ADDR_HI) == ahi && load<u32>(o, LIVE_OWNER) == owner) return false;
-        j = load<u32>(o, LIVE_NEXT);
+        j = load<u32>(nexts + (<usize>(j - 1) << 2));
       }
     } else {
       store<u8>(fb, <u8>(byte | (1 << (bit & 7))));
     }
-    store<u32>(e, load<u32>(slot), LIVE_NEXT);
+    store<u32>(nexts + (<usize>i << 2), load<u32>(slot));
     if ((k & 7) == 0) hook(HOOK_LIVE_BULK_LINK);
     store<u32>(slot, i + 1);
   }
@@ -335,6 +373,11 @@ export function liveTableClear(): void {
   for (let c: u32 = 0; c < bchunks; c++) memory.fill(<usize>load<u32>(<usize>load<u32>(d(), 16) + (<usize>c << 2)), 0, <usize>(BCHUNK_MASK + 1) << 2);
   store<u32>(d(), 0, 4);
 }
+
+/** While set (only during a replay of the table's own entries, see restore in snapshot-decode.ts),
+ *  removals keep every chunk: the chunks past the replay's position hold entries not yet read. */
+let keepChunks = false;
+export function liveTableKeepChunks(on: bool): void { keepChunks = on; }
 
 /** Address of the link (bucket slot or next field) that points at entry idx. */
 function linkTo(idx: u32): usize {
@@ -363,7 +406,7 @@ export function liveTableRemove(idx: u32): i32 {
   store<u32>(d(), last, 4);
   // Keep one empty chunk as a spare so that alloc/free around a boundary does not churn.
   const chunks = load<u32>(d(), 12);
-  if (chunks > ((last + CHUNK_MASK) >>> CHUNK_SHIFT) + 1) {
+  if (!keepChunks && chunks > ((last + CHUNK_MASK) >>> CHUNK_SHIFT) + 1) {
     const slot = <usize>load<u32>(d()) + (<usize>(chunks - 1) << 2);
     const c = <usize>load<u32>(slot);
     store<u32>(d(), chunks - 1, 12);

@@ -12,8 +12,9 @@ import { stringIntern, stringReserve } from "./strings";
 import { frameIntern } from "./frames";
 import { triePush } from "./trie";
 import { liveAllocNow, ownerAdd, aggAdd } from "./livemap";
-import { liveCount, liveTableReserve, liveTableAppendUnlinked, liveTableLinkAll, liveTableClear,
-         linkScratchBytes } from "./live-table";
+import { liveCount, liveEntry, liveTableReserve, liveTableAppendUnlinked, liveTableLinkAll, liveTableClear,
+         liveTableKeepChunks, liveSliceCounts, liveSliceOf, liveHash, linkScratchBytes, LIVE_CHUNK_ENTRIES, LIVE_OWNER, LIVE_ADDR_LO, LIVE_ADDR_HI,
+         LIVE_STACK, LIVE_SIZE, LIVE_TIME } from "./live-table";
 import { region } from "./io";
 import { ensureMemory } from "./arena";
 import { SNAP_MAGIC, SNAP_VERSION, SNAP_HEADER, SNAP_CHECKSUM, SNAP_MAX_DEPTH, SNAP_H_MAGIC, SNAP_H_VERSION,
@@ -185,26 +186,29 @@ function sortU32(p: usize, n: u32): void {
  * Restore into an empty live map (the recycle and restart case), in sequential passes and no
  * random access per entry: entries are decoded and appended unlinked, per-owner totals and
  * per-(owner, stack) aggregates are summed in flat arrays indexed by stack handle and written
- * once per owner, and then the index is built in cache-sized slices (liveTableLinkAll). Owners are unique (validated). An address repeated
- * within an owner (only a crafted snapshot has one) is found while linking: the bulk load is
- * then undone and the entries go in one by one, where the later one replaces the earlier and
- * counts as a conflict, exactly as the general path does. Returns false in that case.
+ * once per owner, and then the index is built in cache-sized slices (liveTableLinkAll). Owners
+ * are unique (validated). An address repeated within an owner (only a crafted snapshot has one)
+ * is found while linking: the totals are then dropped and the entries go in again one by one
+ * (replayEntries), where the later one replaces the earlier and counts as a conflict, exactly
+ * as the general path does. Returns false in that case.
  */
 // State of restoreIntoEmpty shared with its blocks (one restore call at a time).
-let rCnt: usize = 0, rBytes: usize = 0, rTouched: usize = 0, rFlag: usize = 0, rStackMap: usize = 0;
+let rCnt: usize = 0, rBytes: usize = 0, rTouched: usize = 0, rFlag: usize = 0, rStackMap: usize = 0, rSlices: usize = 0;
 let rNt: u32 = 0, rOcount: i32 = 0;
 let rObytes: f64 = 0;
 let rBase: i64 = 0;
 
 function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, linkScratch: usize, order: usize): bool {
   // acc was sized by restore() for every stack that can exist after interning; linkScratch is
-  // linkScratchBytes(vEntries) for the linking passes and order two words per entry.
+  // linkScratchBytes(vEntries) for the linking passes and order three words per entry (the
+  // linking order, then the chain links).
   const nS = tcount(tdesc(T_STACKS));
   rCnt = acc; rBytes = (acc + (<usize>nS << 2) + 7) & ~7; rTouched = rBytes + (<usize>nS << 3); rFlag = rTouched + (<usize>nS << 2);
   rStackMap = stackMap; rBase = base;
   memory.fill(rCnt, 0, <usize>nS << 2);
   memory.fill(rBytes, 0, <usize>nS << 3);
   memory.fill(rFlag, 0, <usize>nS);
+  rSlices = liveSliceCounts(linkScratch);
   let p = vOwnerPos;
   for (let i: u32 = 0; i < vOwners; i++) {
     const owner = load<u32>(p), n = load<u32>(p, 4);
@@ -220,17 +224,38 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, li
       store<u32>(rCnt + (<usize>s << 2), 0); store<f64>(rBytes + (<usize>s << 3), 0); store<u8>(rFlag + s, 0);
     }
   }
-  if (!liveTableLinkAll(order, linkScratch)) {
-    liveTableClear(); tclear(tdesc(T_OWNERS)); tclear(tdesc(T_AGG));
+  if (!liveTableLinkAll(order, linkScratch, order + (<usize>vEntries << 3))) {
+    tclear(tdesc(T_OWNERS)); tclear(tdesc(T_AGG));
+    replayEntries();
     return false;
   }
   hsetf(LIVE_TRACKED, hgetf(LIVE_TRACKED) + <f64>vEntries);
   return true;
 }
 
+/**
+ * The bulk load met a repeated address: empties the map and adds the appended entries again,
+ * one allocation each in snapshot order (the later of two replaces the earlier and counts as a
+ * conflict, exactly as separate allocations would). The input region may already hold the
+ * linking order, so the entries are read back from the table itself: entry i is read before it
+ * is added, and an add writes only at the table's count (at most i), so nothing unread is
+ * overwritten; removals keep their chunks meanwhile (the later chunks hold unread entries).
+ */
+function replayEntries(): void {
+  const n = liveCount();
+  liveTableClear();
+  liveTableKeepChunks(true);
+  for (let i: u32 = 0; i < n; i++) {
+    const e = liveEntry(i);
+    liveAllocNow(load<u32>(e, LIVE_OWNER), load<u32>(e, LIVE_ADDR_LO), load<u32>(e, LIVE_ADDR_HI), load<f64>(e, LIVE_SIZE),
+                 load<u32>(e, LIVE_STACK), load<f64>(e, LIVE_TIME));
+  }
+  liveTableKeepChunks(false);
+}
+
 /** n entries of one owner appended (unlinked) to the reserved live table; the next position. */
 function restoreEntries(p: usize, end: usize, owner: u32, n: u32): usize {
-  const cnt = rCnt, bytes = rBytes, stackMap = rStackMap;
+  const cnt = rCnt, bytes = rBytes, stackMap = rStackMap, slices = rSlices;
   for (let k: u32 = 0; k < n; k++) {
     p = getVar(p, end); const addr = varOut;
     p = getVar(p, end); const size = <f64>varOut;
@@ -239,6 +264,8 @@ function restoreEntries(p: usize, end: usize, owner: u32, n: u32): usize {
     p += 4;
     const lo = <u32>addr, hi = <u32>(addr >>> 32);
     liveTableAppendUnlinked(owner, lo, hi, h, size, time);
+    const sc = slices + (<usize>liveSliceOf(liveHash(owner, lo, hi)) << 2);
+    store<u32>(sc, load<u32>(sc) + 1);
     const s = h - 1;
     if (load<u8>(rFlag + s) == 0) { store<u8>(rFlag + s, 1); store<u32>(rTouched + (<usize>rNt << 2), s); rNt++; }
     store<u32>(cnt + (<usize>s << 2), load<u32>(cnt + (<usize>s << 2)) + 1);
@@ -268,24 +295,31 @@ export function restore(len: u32): i32 {
   if (src == 0 || len > hget(IO_IN_CAP)) return setError(ERR_SNAP_TRUNCATED, len, 0);
   const v = validate(src, len);
   if (v < 0) return v;
-  // Grow memory once for all of it: memory grown in many small steps costs a growth each, and
-  // V8 may answer each growth of external memory with a garbage collection of the host's heap.
-  // An estimate from above, in virtual memory only (untouched pages are never resident); if
-  // the configured cap refuses it, the reservations below grow step by step and decide.
+  // Grow memory once for all of it, and no more than needed: V8 counts the memory's whole size
+  // as external memory and answers its growth with a collection of the host's heap (see
+  // docs/core.md), so the estimate is close (from above: chunk counts exact, doubling regions
+  // and tables counted twice), and a restore into an empty map links its entries in the input
+  // region (read to the end by then) instead of a region of its own. If the configured cap
+  // refuses the estimate, the reservations below grow step by step and decide.
   const E = <u64>vEntries;
-  const want = E * 36 + E * 8 + E * 12 + <u64>(vStrings + vFrames + vStacks) * 8 + <u64>vStringBytes * 2 +
-               <u64>(vStrings + vFrames + vDepthSum) * 64 + <u64>(tcount(tdesc(T_STACKS)) + vDepthSum) * 34 +
-               <u64>linkScratchBytes(vEntries) * 2 + <u64>vOwners * 64 + (E < <u64>vOwners * <u64>vStacks ? E : <u64>vOwners * <u64>vStacks) * 64 + 65536;
+  const accStacks = tcount(tdesc(T_STACKS)) + vDepthSum;
+  const intoEmpty = liveCount() == 0 && tcount(tdesc(T_OWNERS)) == 0 && tcount(tdesc(T_AGG)) == 0;
+  const inPlace = intoEmpty && E * 12 <= <u64>hget(IO_IN_CAP);
+  const CHUNK = <u64>LIVE_CHUNK_ENTRIES * 36;
+  const entryChunks = (E + <u64>LIVE_CHUNK_ENTRIES - 1) / <u64>LIVE_CHUNK_ENTRIES, bucketChunks = (E * 2 + 8191) / 8192 + 1;
+  const accBytes = (accStacks * 17 + 23) & ~7;
+  const want = (entryChunks + bucketChunks) * (CHUNK + 16) + (inPlace || !intoEmpty ? 0 : E * 24) +
+               (<u64>accBytes + <u64>linkScratchBytes(vEntries)) * 2 + <u64>(vStrings + vFrames + vStacks) * 8 +
+               <u64>vStringBytes * 2 + <u64>(vStrings + vFrames + vDepthSum) * 64 + <u64>accStacks * 34 +
+               <u64>vOwners * 64 + (E < <u64>vOwners * <u64>vStacks ? E : <u64>vOwners * <u64>vStacks) * 64 + 65536;
   const bump = <u64>hget(BUMP);
   if (bump + want < 0xfff00000) ensureMemory(<usize>(bump + want));
   // Reserve everything first: after this point no insert can fail, so no partial restore.
   const maps = region(IO_TMP_PTR, IO_TMP_CAP, (vStrings + vFrames + vStacks) << 2);
-  const accStacks = tcount(tdesc(T_STACKS)) + vDepthSum;
-  const intoEmpty = liveCount() == 0 && tcount(tdesc(T_OWNERS)) == 0 && tcount(tdesc(T_AGG)) == 0;
-  // The accumulators, then the linking passes' scratch; the linking order (two words per entry) in a second region.
-  const accBytes = (accStacks * 17 + 23) & ~7;
+  // The accumulators, then the linking passes' scratch; the linking order (two words per entry)
+  // and the chain links (one) in the input region when it has room, else in a region of their own.
   const acc = intoEmpty ? region(IO_ACC_PTR, IO_ACC_CAP, accBytes + linkScratchBytes(vEntries)) : 1;
-  const order: usize = !intoEmpty ? 1 : vEntries > 0x1fffffff ? <usize>0 : region(IO_SORT_PTR, IO_SORT_CAP, vEntries << 3);
+  const order: usize = !intoEmpty ? 1 : inPlace ? src : vEntries > 0x15555554 ? <usize>0 : region(IO_SORT_PTR, IO_SORT_CAP, vEntries * 12);
   if (maps == 0 || acc == 0 || order == 0) return setError(ERR_NO_MEMORY, 0, 0);
   if (!stringReserve(vStrings + 1, vStringBytes) || !treserve(tdesc(T_FRAMES), vFrames) ||
       !treserve(tdesc(T_STACKS), vDepthSum) || !reserveLive()) return setError(ERR_NO_MEMORY, 0, 0);
@@ -317,9 +351,10 @@ export function restore(len: u32): i32 {
   }
   const base = load<i64>(src, SNAP_H_TIME_BASE);
   const end = src + len - SNAP_CHECKSUM;
-  if (!intoEmpty || !restoreIntoEmpty(base, end, stackMap, acc, acc + accBytes, order)) {
-    // Merging into a live map that already holds entries (or a bulk load that met a repeated
-    // address and was undone): the general path, one event each.
+  if (intoEmpty) {
+    restoreIntoEmpty(base, end, stackMap, acc, acc + accBytes, order);
+  } else {
+    // Merging into a live map that already holds entries: the general path, one event each.
     p = vOwnerPos;
     for (let i: u32 = 0; i < vOwners; i++) {
       const owner = load<u32>(p), n = load<u32>(p, 4);

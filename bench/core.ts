@@ -69,6 +69,10 @@ new PerformanceObserver((list) => { for (const e of list.getEntries()) gcSpans.p
 /** Milliseconds of garbage collection inside [t0, t1] (call after a turn of the event loop). */
 const gcWithin = (t0: number, t1: number) => gcSpans.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, t1) - Math.max(a, t0)), 0);
 const tick = () => new Promise((r) => setTimeout(r, 0));
+/** A collected heap before a timed call: a full collection, then a pause for the sweeping V8
+ *  goes on doing in the background (of the round before's garbage, ~200 MiB of JS objects),
+ *  which otherwise competes with whichever side runs next on this 2-core machine. */
+const settle = async () => { gc?.(); await new Promise((r) => setTimeout(r, 150)); };
 
 const module = (await Core.create()).module;
 const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxMemoryBytes: 0, seed: 1 });
@@ -245,6 +249,9 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
   {
     const first = newCore();
     const snap = core.encodeSnapshot(0);
+    // The spike and recycle cores above are garbage now (~100 MiB of wasm memory, external
+    // memory to V8): collected first, as before every timed decode below.
+    await settle();
     const t0 = performance.now();
     first.restoreSnapshot(snap.bytes);
     const t1 = performance.now();
@@ -273,7 +280,7 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
   let snapBytes = 0, jsonBytes = 0, packBytes = 0;
   const decWindows: Array<[number, number]> = [];
   for (let round = 0; round < 3; round++) {
-    gc?.();
+    await settle();
     let t0 = performance.now();
     const snap = core.encodeSnapshot(0);
     times.coreEnc.push(performance.now() - t0);
@@ -282,7 +289,7 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
     // Each side starts from a collected heap: the JS side's garbage of the round before would
     // otherwise be collected during whichever side runs next (wasm memory growth is external
     // memory and prompts V8 to collect).
-    gc?.();
+    await settle();
     t0 = performance.now();
     fresh.restoreSnapshot(snap.bytes);
     times.coreDec.push(performance.now() - t0);
@@ -292,7 +299,7 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
     const json = js.toJson(names);
     times.jsonEnc.push(performance.now() - t0);
     jsonBytes = json.length;
-    gc?.();
+    await settle();
     t0 = performance.now();
     JsLiveMap.fromJson(json);
     times.jsonDec.push(performance.now() - t0);
@@ -300,7 +307,7 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
     const packed = js.toPacked();
     times.packEnc.push(performance.now() - t0);
     packBytes = packed.length;
-    gc?.();
+    await settle();
     t0 = performance.now();
     JsLiveMap.fromPacked(packed);
     times.packDec.push(performance.now() - t0);

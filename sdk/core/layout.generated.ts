@@ -165,7 +165,7 @@ export const SAMPLE_STACK = 0;
 export const SAMPLE_LABELS = 4;
 export const SAMPLE_KIND = 8;
 export const SAMPLE_PAD = 12;
-/** four i64, 8 bytes apart */
+/** four f64, 8 bytes apart */
 export const SAMPLE_VALUES = 16;
 
 // Live-map entries (chunked: the table view points at the chunk directory): assembly/live-table.ts

@@ -157,7 +157,7 @@ export class CoreTables {
       if (kind !== undefined && k !== kind) continue;
       out.push({
         kind: k, stack: dv.getUint32(b + SAMPLE_STACK, true), labels: dv.getUint32(b + SAMPLE_LABELS, true),
-        values: [0, 1, 2, 3].map((j) => Number(dv.getBigInt64(b + SAMPLE_VALUES + j * 8, true))) as [number, number, number, number],
+        values: [0, 1, 2, 3].map((j) => dv.getFloat64(b + SAMPLE_VALUES + j * 8, true)) as [number, number, number, number],
       });
     }
     return out;

@@ -137,6 +137,16 @@ export const cases: CoreCase[] = [
         t.ok(String((err as Error).message).includes('nothing was added'), `${label}: says nothing was added`);
         t.equal(JSON.stringify(c.tables().samples()), before, `${label}: the table is unchanged`);
       }
+      // The other shapes of batch the core checks in passes of their own: two and four columns.
+      {
+        const b = good();
+        b.v1[10] = Number.POSITIVE_INFINITY;
+        t.throws(() => c.addSamples(0, b.st, b.lb, b.v0, b.v1), /record 10: values \(1, Infinity\)/, 'two columns: an infinity');
+        const v3 = new Float64Array(n).fill(4);
+        v3[20] = -0.5;
+        t.throws(() => c.addSamples(0, b.st, b.lb, b.v0, good().v1, b.v2, v3), /record 20: values \(1, 7, 3, -0\.5\)/, 'four columns: a fraction in the fourth');
+        t.equal(JSON.stringify(c.tables().samples()), before, 'two and four columns: the table is unchanged');
+      }
       t.throws(() => c.addSamples(0, new Uint32Array(2), new Uint32Array(3), new Float64Array(2), new Float64Array(2)), /differ in length/);
       const b = good();
       c.addSamples(0, b.st, b.lb, b.v0, b.v1, b.v2, new Float64Array(n).fill(-2));
