@@ -100,7 +100,7 @@ async function cpuMode() {
 // Within a process the JIT's state is shared, so the ratio of a pair is the profiler's cost
 // without the ±5% that separate processes' different JIT decisions add. The profiler starts
 // before its block and stops after it, outside the timed part (start-up is measured on its own),
-// and an untimed third of a block runs first in each; the first pair is discarded (tier-up).
+// and an untimed block runs first in each; the first pair is discarded (tier-up).
 async function cpuPairedMode() {
   const block = config.iterations;
   cpuRun(block); // warm-up (JIT)
@@ -110,7 +110,7 @@ async function cpuPairedMode() {
   for (let pair = 0; pair <= config.pairs; pair++) {
     for (const profiled of pair % 2 ? [true, false] : [false, true]) {
       const profiler = profiled ? await startProfiler(config.variant, config.intervalMicros) : undefined;
-      cpuRun(Math.ceil(block / 3)); // settle: what a start or a stop sets off (GC, re-optimization) is not steady state
+      cpuRun(block); // settle: what a start or a stop sets off (a GC, re-optimization) is not steady state
       const c0 = cpu();
       cpuRun(block);
       const ms = cpu() - c0;
