@@ -34,6 +34,8 @@ export const VARIABLES: readonly VariableInfo[] = [
   v('WASMPROF_FRAME_CACHE', ['frameCacheCapacity'], 'integer', 'profiler'),
   v('WASMPROF_SOURCE', ['source'], 'choice', 'profiler'),
   v('WASMPROF_CORE_HIGH_WATER', ['coreHighWater'], 'bytes', 'profiler'),
+  // the CommonJS preload's loader: preload-loader.ts
+  v('WASMPROF_CODE_CACHE', [], 'path', 'profiler'),
   // exporters: export/config.ts
   v('WASMPROF_EXPORTER', ['exporter'], 'choice', 'exporter'),
   v('WASMPROF_SERVER_URL', ['serverUrl'], 'url', 'exporter'),

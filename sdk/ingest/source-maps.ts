@@ -77,9 +77,10 @@ type Reader = (path: string) => string | undefined | Promise<string | undefined>
  */
 const OWN_FILES = new URL('../', import.meta.url).href; // .../sdk/ (compiled or not)
 /** The CommonJS preload: its bundle (dist/register.cjs, ~340 KB, read at every exit only to find
- *  no map) and the package root's shim. From dist/sdk/ingest/ these are ../../ and ../../../;
- *  from sdk/ingest/ (tests run the sources) ../../ is the shim and the other names nothing. */
-const OWN_BUNDLES = new Set(['../../register.cjs', '../../../register.cjs'].flatMap((rel) => {
+ *  no map), its loader and the package root's shim. From dist/sdk/ingest/ these are ../../ and
+ *  ../../../; from sdk/ingest/ (tests run the sources) ../../register.cjs is the shim and the
+ *  others name nothing. */
+const OWN_BUNDLES = new Set(['../../register.cjs', '../../register-loader.cjs', '../../../register.cjs'].flatMap((rel) => {
   const url = new URL(rel, import.meta.url);
   return [url.href, fileURLToPath(url)]; // V8 names a CommonJS script by its path
 }));

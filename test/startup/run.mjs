@@ -20,10 +20,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const probe = fileURLToPath(new URL('./probe.cjs', import.meta.url));
 const empty = join(root, 'bench', 'fixtures', 'empty.cjs');
 
-/** Loaded only where a path needs them (`NativeModule` names of process.moduleLoadList). */
+/** Loaded only where a path needs them (`NativeModule` names of process.moduleLoadList). Not
+ *  node:vm: the CommonJS preload's loader compiles its bundle with vm.Script (a code cache). */
 const ON_DEMAND = [
   'worker_threads', 'internal/worker', 'v8', 'perf_hooks', 'internal/perf/performance', 'inspector',
-  'child_process', 'net', 'dgram', 'os', 'crypto', 'vm', 'readline', 'internal/readline/interface',
+  'child_process', 'net', 'dgram', 'os', 'crypto', 'readline', 'internal/readline/interface',
   'fs/promises', 'http', 'https', 'internal/util/parse_args/parse_args', 'internal/util/colors',
 ];
 
