@@ -9,11 +9,12 @@
 // profiler's own exit work, so that the exit path is in it. Its name carries the bundle's build
 // id (scripts/bundle.mjs writes it into the bundle's first line): V8 itself only checks the
 // source's length. Where: WASMPROF_CODE_CACHE (a directory, or `off`), by default
-// $XDG_CACHE_HOME/wasmprof/code-cache or ~/.cache/wasmprof/code-cache. A directory that is not
+// $XDG_CACHE_HOME/wasmprof/code-cache or ~/.cache/wasmprof/code-cache, which keeps the newest
+// 16 caches (old builds and releases go). A directory that is not
 // this user's own, or that others may write to, is not used: a cache is code the process runs.
 // Any failure (no home, read-only, a full disk) only means compiling as without a cache.
 import { createRequire } from 'node:module';
-import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
 import { envSetting, processEnv } from './config/index.js';
@@ -51,6 +52,10 @@ function flagsKey(): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** Caches kept in a directory: each is ~300 KB, and every wasmprof build, Node release and
+ *  command line makes its own, so the oldest go when a new one is written. */
+const KEEP = 16;
+
 function writeAtomically(file: string, data: Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
@@ -58,6 +63,16 @@ function writeAtomically(file: string, data: Buffer): void {
     renameSync(tmp, file);
   } catch {
     // another process won, or nowhere to write: the next start compiles again
+    return;
+  }
+  try {
+    const dir = dirname(file);
+    const caches = readdirSync(dir).filter((f) => f.startsWith('preload-') && f.endsWith('.bin'))
+      .map((f) => ({ path: join(dir, f), at: statSync(join(dir, f)).mtimeMs }))
+      .sort((a, b) => b.at - a.at);
+    for (const old of caches.slice(KEEP)) rmSync(old.path, { force: true });
+  } catch {
+    // another process is pruning too
   }
 }
 

@@ -3,7 +3,7 @@
 // is replaced; `off`, or a directory others may write to, means no cache — and the program is
 // profiled the same in every case.
 import t from 'tap';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, FIXTURES, profileFiles, ROOT, runChild, scratch } from './helpers.js';
 
@@ -38,6 +38,25 @@ t.test('written by the first process, used by the next', async (t) => {
   const after = statSync(join(dir, files[0]));
   t.equal(after.mtimeMs, before.mtimeMs, 'V8 took the cache: it was not written again');
   t.same(cacheFiles(dir), files, 'and no other file appeared');
+});
+
+t.test('the newest 16 caches are kept', async (t) => {
+  const dir = join(base, 'pruned');
+  mkdirSync(dir, { mode: 0o700 });
+  const old = Date.now() / 1000 - 3600;
+  for (let i = 0; i < 20; i++) {
+    const f = join(dir, `preload-v0.0.${i}-x64-0000000000000000-00000000.bin`);
+    writeFileSync(f, 'stale');
+    utimesSync(f, old + i, old + i);
+  }
+  writeFileSync(join(dir, 'unrelated.txt'), 'kept');
+  const r = await profiled(dir);
+  t.equal(r.code, 0, r.stderr);
+  const left = cacheFiles(dir);
+  t.equal(left.length, 16, 'sixteen left');
+  t.ok(left.some((f) => f.startsWith(`preload-${process.version}-`)), 'the new one among them');
+  t.notOk(left.includes('preload-v0.0.0-x64-0000000000000000-00000000.bin'), 'the oldest went');
+  t.ok(readdirSync(dir).includes('unrelated.txt'), 'files that are not caches are left alone');
 });
 
 t.test('a cache V8 rejects is replaced', async (t) => {
