@@ -16,7 +16,7 @@
 import { createRequire } from 'node:module';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { Script } from 'node:vm';
+import { constants as vmConstants, Script } from 'node:vm';
 import { envSetting, processEnv } from './config/index.js';
 
 const BUILD_ID = /^\/\/ wasmprof-build ([0-9a-f]{16})\n/;
@@ -87,7 +87,9 @@ export function loadPreload(bundlePath: string): void {
     try { cachedData = readFileSync(file); } catch { /* none yet */ }
   }
   // The wrapper Node's CommonJS loader uses, on the bundle's first line (its build-id comment).
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundlePath, cachedData });
+  // import() inside the bundle goes to Node's own loader, as it does for a required file.
+  const importModuleDynamically = vmConstants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundlePath, cachedData, ...(importModuleDynamically ? { importModuleDynamically } : {}) });
   const mod = { exports: {} };
   const run = script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
   run(mod.exports, createRequire(bundlePath), mod, bundlePath, dirname(bundlePath));
