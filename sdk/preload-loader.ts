@@ -17,16 +17,16 @@ import { createRequire } from 'node:module';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { constants as vmConstants, Script } from 'node:vm';
-import { envSetting, processEnv } from './config/index.js';
+import { envSetting, processEnv, type Env } from './config/index.js';
 
 const BUILD_ID = /^\/\/ wasmprof-build ([0-9a-f]{16})\n/;
 
 /** The cache directory to use, created if missing; undefined when there is none to use. */
-function cacheDir(): string | undefined {
-  const env = processEnv();
+function cacheDir(env: Env): string | undefined {
   const setting = envSetting(env, 'WASMPROF_CODE_CACHE');
   if (setting === 'off') return undefined;
-  const base = envSetting(env, 'XDG_CACHE_HOME') ?? (envSetting(env, 'HOME') !== undefined ? join(envSetting(env, 'HOME')!, '.cache') : undefined);
+  const home = envSetting(env, 'HOME');
+  const base = envSetting(env, 'XDG_CACHE_HOME') ?? (home !== undefined ? join(home, '.cache') : undefined);
   const dir = setting ?? (base !== undefined && isAbsolute(base) ? join(base, 'wasmprof', 'code-cache') : undefined);
   if (dir === undefined || !isAbsolute(dir)) return undefined;
   try {
@@ -45,8 +45,8 @@ function cacheDir(): string | undefined {
  * (--max-old-space-size, --stack-size, …), so processes started two ways keep a cache each
  * instead of replacing each other's at every exit.
  */
-function flagsKey(): string {
-  const text = `${process.execArgv.join('\0')}\u0001${envSetting(processEnv(), 'NODE_OPTIONS') ?? ''}`;
+function flagsKey(env: Env): string {
+  const text = `${process.execArgv.join('\0')}\u0001${envSetting(env, 'NODE_OPTIONS') ?? ''}`;
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(16).padStart(8, '0');
@@ -80,8 +80,9 @@ function writeAtomically(file: string, data: Buffer): void {
 export function loadPreload(bundlePath: string): void {
   const source = readFileSync(bundlePath, 'utf8');
   const id = BUILD_ID.exec(source)?.[1];
-  const dir = id === undefined ? undefined : cacheDir();
-  const file = dir === undefined ? undefined : join(dir, `preload-${process.version}-${process.arch}-${id}-${flagsKey()}.bin`);
+  const env = processEnv();
+  const dir = id === undefined ? undefined : cacheDir(env);
+  const file = dir === undefined ? undefined : join(dir, `preload-${process.version}-${process.arch}-${id}-${flagsKey(env)}.bin`);
   let cachedData: Buffer | undefined;
   if (file !== undefined) {
     try { cachedData = readFileSync(file); } catch { /* none yet */ }

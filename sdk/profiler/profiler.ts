@@ -6,7 +6,7 @@ import type { Core } from '../core/core.js';
 import type { Exporter } from '../export/index.js';
 import { SourceMapResolver } from '../ingest/source-maps.js';
 import { startNativeHeap } from '../native-heap/in-process.js';
-import { enableDetailedLineInfo, v8ClockOffsetMicros } from '../runtime/node.js';
+import { v8ClockOffsetMicros } from '../runtime/node.js';
 import { messageOf, OnceReporter } from '../runtime/report.js';
 import { TimeSlicer } from '../runtime/slices.js';
 import { LabelContext, type Labels, type LabelSource } from '../sources/labels.js';
@@ -107,9 +107,6 @@ export class ProfilerImpl implements Profiler {
   private startCpu(): Promise<void> | undefined {
     const o = this.options;
     if (!o.profiles.includes('wall') && !o.profiles.includes('cpu')) return undefined;
-    // The native bridge's profiler needs no flag: Node turns detailed source positions on for
-    // every isolate it creates (and loading node:v8 to set one is start-up CPU in every process).
-    if (this.source !== 'native') enableDetailedLineInfo();
     this.cpu = this.sources.cpu();
     return this.cpu.start(o.intervalMicros, { fresh: this.startContext.beforeMain === true });
   }

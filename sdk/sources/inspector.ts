@@ -20,6 +20,7 @@ import type { CpuSource, HeapSource, HeapStartOptions, RawCpuProfile, RawHeapPro
 import { allocationsOffNote, allocationsWarning, INSPECTOR_ALLOCATIONS_UNAVAILABLE } from './heap-allocations.js';
 import { warnOnce } from '../runtime/report.js';
 import { builtin } from '../runtime/builtin.js';
+import { enableDetailedLineInfo } from '../runtime/node.js';
 
 // Loaded when an inspector source is made: with the native bridge, never.
 const inspector = builtin<typeof import('node:inspector')>('node:inspector');
@@ -142,6 +143,10 @@ export class InspectorCpuSource implements CpuSource {
 
   async start(intervalMicros: number, options?: { fresh?: boolean }): Promise<void> {
     if (this.session) throw new Error('wasmprof: the CPU profile is already running');
+    // Only this source sets the flag: the native bridge's profiler needs none (Node turns
+    // detailed source positions on for every isolate), and loading node:v8 to set one would be
+    // start-up CPU in every profiled process.
+    enableDetailedLineInfo();
     const s = new InspectorSession();
     this.session = s;
     // The profiler the inspector creates learns existing code by walking functions, which misses
