@@ -3,4 +3,4 @@
 // ES modules (Node 20.19+, 22.12+). The preload is one bundle, run through a V8 code cache
 // (sdk/preload-loader.ts).
 'use strict';
-require('./dist/register-loader.cjs');
+require('./dist/register-loader.cjs').register('now');

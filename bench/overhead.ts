@@ -158,7 +158,7 @@ async function startupBench(): Promise<void> {
     none: [node, empty],
     'wasmprof --require': [node, '--require', `${ROOT}register.cjs`, empty],
     '--require, no code cache': ['env', 'WASMPROF_CODE_CACHE=off', node, '--require', `${ROOT}register.cjs`, empty],
-    'wasmprof --import': [node, '--import', `${ROOT}dist/bundle/register.mjs`, empty],
+    'wasmprof --import': [node, '--import', `${ROOT}register.mjs`, empty],
     'wasmprof record': [node, `${ROOT}bin/wasmprof.js`, 'record', '--no-flamegraph', '-o', out, '--', node, empty],
     'record, no profiler': [node, `${ROOT}bin/wasmprof.js`, '--help'],
     '@datadog/pprof -r': [node, '--require', fileURLToPath(new URL('./fixtures/datadog-preload.cjs', import.meta.url)), empty],

@@ -76,8 +76,16 @@ function writeAtomically(file: string, data: Buffer): void {
   }
 }
 
+export interface LoadedPreload {
+  /** The bundle's module.exports. */
+  exports: unknown;
+  /** Writes the cache at this process's exit if there was none or V8 rejected it; call it
+   *  once the bundle's own exit listeners are in (listeners run in the order they came). */
+  saveCacheAtExit(): void;
+}
+
 /** Runs the bundle at `bundlePath` as a CommonJS module, with the code cache when there is one. */
-export function loadPreload(bundlePath: string): void {
+export function loadPreload(bundlePath: string): LoadedPreload {
   const source = readFileSync(bundlePath, 'utf8');
   const id = BUILD_ID.exec(source)?.[1];
   const env = processEnv();
@@ -94,8 +102,9 @@ export function loadPreload(bundlePath: string): void {
   const mod = { exports: {} };
   const run = script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
   run(mod.exports, createRequire(bundlePath), mod, bundlePath, dirname(bundlePath));
-  if (file === undefined || (cachedData !== undefined && !script.cachedDataRejected)) return;
-  // The profiler's exit listener goes in once its start settles (a microtask after the main
-  // module's first run); one registered from here after that runs after it.
-  setImmediate(() => process.once('exit', () => writeAtomically(file, script.createCachedData())));
+  const wanted = file !== undefined && (cachedData === undefined || script.cachedDataRejected === true);
+  return {
+    exports: mod.exports,
+    saveCacheAtExit: () => { if (wanted) process.once('exit', () => writeAtomically(file, script.createCachedData())); },
+  };
 }

@@ -95,10 +95,13 @@ constexpr int64_t kUnreadable = -1;
 // Whether runWithLabels still notes its enters and exits (see the top of this file).
 enum NoteState : int { kNotesWanted = 0, kNoted = 1, kNotesDone = 2 };
 
+// V8's TimeTicks on Linux: CLOCK_MONOTONIC in whole microseconds (nanoseconds divided down).
+// The same rounding matters: a deoptimization sample a few hundred nanoseconds after a note
+// would otherwise carry a timestamp below the note's fractional one and take the label before.
 double NowMicros() {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // V8's TimeTicks clock on Linux; async-signal-safe
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // async-signal-safe
+  return static_cast<double>(static_cast<int64_t>(ts.tv_sec) * 1000000 + static_cast<int64_t>(ts.tv_nsec) / 1000);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // `version=/path/to/node` arguments (test/run-all.mjs passes the matrix):
 //   - `npx wasmprof record -- node busy.js` uses the native V8 bridge (no fallback line), writes
 //     a CPU profile that decodes with pprof-format and has the hot function on top;
+//   - `node --import wasmprof/register` and `--require wasmprof/register.cjs` write a profile;
 //   - `npx wasmprof doctor` exits 0 and reports the prebuild.
 // Then, on the first release, the same package with that release's prebuild removed (a Node
 // newer than this wasmprof): exactly one complete warning line, and inspector profiles that work.
@@ -103,6 +104,15 @@ try {
       let top;
       try { top = topFunction(join(out, cpu[0].name), 'cpu'); } catch (err) { top = `decode failed: ${err.message}`; }
       check(top === 'renderThumbnails', `Node ${r.version}: the profile decodes and renderThumbnails is on top`, `top: ${top}`);
+    }
+    // The two preloads, resolved through the package's exports as an application names them.
+    for (const [flag, specifier] of [['--import', 'wasmprof/register'], ['--require', 'wasmprof/register.cjs']]) {
+      const dir = join(project, `preload-${r.version}${flag}`);
+      const run = sh(r.node, [flag, specifier, 'busy.js'], { cwd: project, env: { ...process.env, BUSY_MS: '300', WASMPROF_OUTPUT_DIR: dir } });
+      let written = [];
+      try { written = readdirSync(dir); } catch { /* none */ }
+      check(run.status === 0 && written.some((f) => /^wall-\d+-1\.pb\.gz$/.test(f)) && !/native V8 bridge unavailable/.test(run.stderr),
+        `Node ${r.version}: node ${flag} ${specifier} exits 0 and writes the wall profile (native source)`, `${run.stderr} files: ${written.join(' ')}`);
     }
     const doc = sh('npx', ['--no-install', 'wasmprof', 'doctor'], { cwd: project, env: { ...process.env, PATH: `${dirname(r.node)}${delimiter}${process.env.PATH}` } });
     check(doc.status === 0, `Node ${r.version}: wasmprof doctor exits 0`, doc.stdout + doc.stderr);

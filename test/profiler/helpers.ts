@@ -11,7 +11,7 @@ import { Profile } from 'pprof-format';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = join(ROOT, 'test/profiler/fixtures');
 // What `node --import wasmprof/register` loads (package.json exports).
-export const REGISTER = join(ROOT, 'dist/bundle/register.mjs');
+export const REGISTER = join(ROOT, 'register.mjs');
 export const CLI = join(ROOT, 'bin/wasmprof.js');
 
 export interface DecodedFrame { name: string; file: string; line: number }

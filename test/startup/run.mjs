@@ -62,7 +62,7 @@ try {
   for (const { version, node } of releases) {
     for (const [kind, flag, preload, emptyPreload] of [
       ['--require', '--require', join(root, 'register.cjs'), emptyCjs],
-      ['--import', '--import', join(root, 'dist', 'bundle', 'register.mjs'), emptyEsm],
+      ['--import', '--import', join(root, 'register.mjs'), emptyEsm],
     ]) {
       const name = `Node ${version}, ${kind}`;
       const base = loadedBy(node, [flag, emptyPreload], join(work, 'unused'));
