@@ -306,7 +306,7 @@ const only = process.env.BENCH_ONLY; // startup | cpu (both CPU parts) | paired 
 if (!only || only === 'startup') await startupBench();
 if (!only || only === 'cpu' || only === 'paired') {
   const iterations = await calibrate();
-  console.log(`cpu workload: ${iterations} units per run (~${QUICK ? 1 : 1.5} s without a profiler; a third of that per paired block)`);
+  console.log(`cpu workload: ${iterations} units per run (~${QUICK ? 1 : 1.5} s without a profiler; a third of that per paired block, after an untimed settle of two blocks)`);
   if (only !== 'paired') for (const interval of [10_000, 1000]) await cpuBench(interval, iterations);
   for (const interval of [10_000, 1000]) await pairedBench(interval, Math.ceil(iterations / 3));
 }
