@@ -18,26 +18,10 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
+import { plainSuite } from '../helpers/plain-suite.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const counts = { passed: 0, failed: 0, skipped: 0 };
-const check = (ok, name, detail = '') => {
-  counts[ok ? 'passed' : 'failed']++;
-  console.log(`${ok ? 'ok' : 'not ok'} - ${name}${!ok && detail ? `\n  # ${detail.replace(/\n/g, '\n  # ')}` : ''}`);
-  return ok;
-};
-const finish = () => {
-  mkdirSync(join(root, 'test-results'), { recursive: true });
-  writeFileSync(join(root, 'test-results', 'package.json'), JSON.stringify(counts) + '\n');
-  console.log(`# package: ${counts.passed} passed, ${counts.failed} failed`);
-  process.exit(counts.failed === 0 ? 0 : 1);
-};
-
-const releases = process.argv.slice(2).map((a) => {
-  const i = a.indexOf('=');
-  return { version: a.slice(0, i), node: a.slice(i + 1) };
-});
-if (releases.length === 0) releases.push({ version: process.versions.node, node: process.execPath });
+const { releases, check, finish } = plainSuite('package');
 
 function sh(cmd, args, opts = {}) {
   return spawnSync(cmd, args, { encoding: 'utf8', timeout: 180_000, ...opts });

@@ -11,10 +11,11 @@
 // release is given as `version=/path/to/node` (test/run-all.mjs passes the matrix). Counts go
 // to test-results/startup.json.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { plainSuite } from '../helpers/plain-suite.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const probe = fileURLToPath(new URL('./probe.cjs', import.meta.url));
@@ -28,18 +29,7 @@ const ON_DEMAND = [
   'fs/promises', 'http', 'https', 'internal/util/parse_args/parse_args', 'internal/util/colors',
 ];
 
-const counts = { passed: 0, failed: 0, skipped: 0 };
-const check = (ok, name, detail = '') => {
-  counts[ok ? 'passed' : 'failed']++;
-  console.log(`${ok ? 'ok' : 'not ok'} - ${name}${!ok && detail ? `\n  # ${detail.replace(/\n/g, '\n  # ')}` : ''}`);
-  return ok;
-};
-
-const releases = process.argv.slice(2).map((a) => {
-  const i = a.indexOf('=');
-  return { version: a.slice(0, i), node: a.slice(i + 1) };
-});
-if (releases.length === 0) releases.push({ version: process.versions.node, node: process.execPath });
+const { releases, check, finish } = plainSuite('startup');
 
 const work = mkdtempSync(join(tmpdir(), 'wasmprof-startup-'));
 const emptyEsm = join(work, 'empty-preload.mjs');
@@ -80,7 +70,4 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-mkdirSync(join(root, 'test-results'), { recursive: true });
-writeFileSync(join(root, 'test-results', 'startup.json'), JSON.stringify(counts) + '\n');
-console.log(`# startup: ${counts.passed} passed, ${counts.failed} failed`);
-process.exit(counts.failed === 0 ? 0 : 1);
+finish();
