@@ -144,11 +144,8 @@ t.test('small program: 5 rotations, contiguous periods, short stalls', async (t)
   report(t, 'small program', rs);
   // Asserted on the thread's CPU time: wall time adds whatever preemption a loaded machine
   // inflicts (printed above).
-  // Against the fallback's rotation in the same process, not a fixed number of ms: a loaded
-  // machine slows both alike (a CI run saw a 6.4 ms median next to 317 ms for the inspector).
-  const inspectorMin = Math.min(...inspectorMs);
-  t.ok(percentile(rs.map((r) => r.cpuMs), 50) < inspectorMin / 10, `median rotate() work under a tenth of node:inspector's stop+start (${(inspectorMin / 10).toFixed(1)} ms)`);
-  t.ok(Math.max(...rs.map((r) => r.cpuMs)) < inspectorMin / 4, `no rotate() over a quarter of node:inspector's stop+start (${(inspectorMin / 4).toFixed(1)} ms)`);
+  t.ok(percentile(rs.map((r) => r.cpuMs), 50) < 5, 'median rotate() work under 5 ms');
+  t.ok(Math.max(...rs.map((r) => r.cpuMs)) < 25, 'no rotate() over 25 ms of work');
 });
 
 t.test('200 rapid rotations at a 50 µs interval: no sample twice, every period well-formed', async (t) => {
