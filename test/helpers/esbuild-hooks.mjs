@@ -4,11 +4,22 @@
 // which matters once the suite runs on four Node releases. Registered by ts-loader.mjs: as
 // synchronous in-thread hooks where Node has module.registerHooks (22.15+), else through
 // module.register (Node 20).
-import { readFileSync } from 'node:fs';
+//
+// Compiled output is kept in node_modules/.cache/wasmprof/ts, keyed by a hash of the source, its
+// path and esbuild's version: the suite starts a few thousand processes that each load the same
+// ~130 files, and esbuild (a service process of its own) is then only started for a file that
+// changed.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { transformSync } from 'esbuild';
 
 const TS = /\.(ts|mts)$/;
+const require = createRequire(import.meta.url);
+const ESBUILD_VERSION = require('esbuild/package.json').version;
+const CACHE = fileURLToPath(new URL('../../node_modules/.cache/wasmprof/ts/', import.meta.url));
+let transformSync;
 
 function isRelative(specifier) {
   return specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:');
@@ -16,7 +27,18 @@ function isRelative(specifier) {
 
 function compile(url) {
   const file = fileURLToPath(url);
-  return transformSync(readFileSync(file, 'utf8'), { loader: 'ts', format: 'esm', target: 'es2022', sourcemap: 'inline', sourcefile: file }).code;
+  const source = readFileSync(file, 'utf8');
+  const cached = join(CACHE, `${createHash('sha1').update(`${ESBUILD_VERSION}\0${file}\0${source}`).digest('hex')}.js`);
+  try { return readFileSync(cached, 'utf8'); } catch { /* not compiled yet */ }
+  transformSync ??= require('esbuild').transformSync;
+  const code = transformSync(source, { loader: 'ts', format: 'esm', target: 'es2022', sourcemap: 'inline', sourcefile: file }).code;
+  try {
+    mkdirSync(CACHE, { recursive: true });
+    const tmp = `${cached}.${process.pid}.tmp`;
+    writeFileSync(tmp, code);
+    renameSync(tmp, cached);
+  } catch { /* a read-only checkout: compile again next time */ }
+  return code;
 }
 
 export function resolveSync(specifier, context, next) {

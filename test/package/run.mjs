@@ -4,7 +4,8 @@
 //   - `npx wasmprof record -- node busy.js` uses the native V8 bridge (no fallback line), writes
 //     a CPU profile that decodes with pprof-format and has the hot function on top;
 //   - `node --import wasmprof/register` and `--require wasmprof/register.cjs` write a profile;
-//   - `npx wasmprof doctor` exits 0 and reports the prebuild.
+//   - `npx wasmprof doctor` exits 0 and reports the prebuild;
+// and under Deno, `import 'wasmprof/register'` from the installed package writes a profile.
 // Then, on the first release, the same package with that release's prebuild removed (a Node
 // newer than this wasmprof): exactly one complete warning line, and inspector profiles that work.
 // Also checks the tarball's file list. Counts go to test-results/package.json.
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { plainSuite } from '../helpers/plain-suite.mjs';
+import { ensureDeno } from '../deno/install-deno.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { releases, check, finish } = plainSuite('package');
@@ -105,6 +107,25 @@ try {
     const major = Number(r.version.split('.')[0]);
     check((major >= 24 ? /labels:\s+read at sample time/ : /labels:\s+async hooks, a hook per callback \(.+\)/).test(doc.stdout), `Node ${r.version}: doctor says how labels reach samples`, doc.stdout);
     check((major >= 26 ? /allocations:\s+available/ : /allocations:\s+unavailable: .+/).test(doc.stdout), `Node ${r.version}: doctor says whether allocation profiles are available`, doc.stdout);
+  }
+
+  // ---- Deno: `import 'wasmprof/register'` from the installed package (export condition "deno":
+  // the ES module bundle, node:inspector), as a Deno user with a package.json gets it.
+  const found = ensureDeno();
+  if (check(found.error === undefined, 'Deno is available for the package check', found.error)) {
+    writeFileSync(join(project, 'deno-app.mjs'), "import 'wasmprof/register';\n" +
+      'function denoHotLoop(ms) { const end = Date.now() + ms; let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1); return x; }\n' +
+      'console.log(`deno app: ${denoHotLoop(300) > 0}`);\n');
+    const dir = join(project, 'deno-out');
+    const run = sh(process.execPath, [found.deno, 'run', '--allow-sys', '--allow-read', `--allow-write=${dir}`, '--allow-env', 'deno-app.mjs'],
+      { cwd: project, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', WASMPROF_OUTPUT_DIR: dir, WASMPROF_PROFILES: 'wall' } });
+    let written = [];
+    try { written = readdirSync(dir); } catch { /* none */ }
+    const wall = written.find((f) => /^wall-\d+-1\.pb\.gz$/.test(f));
+    let top;
+    try { top = wall && topFunction(join(dir, wall), 'wall'); } catch (err) { top = `decode failed: ${err.message}`; }
+    check(run.status === 0 && top === 'denoHotLoop', "Deno: import 'wasmprof/register' from the installed package writes the wall profile, denoHotLoop on top",
+      `${run.status} ${run.stderr} files: ${written.join(' ')} top: ${top}`);
   }
 
   // ---- a Node this package has no prebuild for
