@@ -25,6 +25,11 @@ import { ensureDeno } from '../deno/install-deno.mjs';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { releases, check, finish } = plainSuite('package');
 
+/** The names in a directory a run was to write into; none when it made no directory. */
+function filesIn(dir) {
+  try { return readdirSync(dir); } catch { return []; }
+}
+
 function sh(cmd, args, opts = {}) {
   return spawnSync(cmd, args, { encoding: 'utf8', timeout: 180_000, ...opts });
 }
@@ -95,8 +100,7 @@ try {
     for (const [flag, specifier] of [['--import', 'wasmprof/register'], ['--require', 'wasmprof/register.cjs']]) {
       const dir = join(project, `preload-${r.version}${flag}`);
       const run = sh(r.node, [flag, specifier, 'busy.js'], { cwd: project, env: { ...process.env, BUSY_MS: '300', WASMPROF_OUTPUT_DIR: dir } });
-      let written = [];
-      try { written = readdirSync(dir); } catch { /* none */ }
+      const written = filesIn(dir);
       check(run.status === 0 && written.some((f) => /^wall-\d+-1\.pb\.gz$/.test(f)) && !/native V8 bridge unavailable/.test(run.stderr),
         `Node ${r.version}: node ${flag} ${specifier} exits 0 and writes the wall profile (native source)`, `${run.stderr} files: ${written.join(' ')}`);
     }
@@ -119,8 +123,7 @@ try {
     const dir = join(project, 'deno-out');
     const run = sh(process.execPath, [found.deno, 'run', '--allow-sys', '--allow-read', `--allow-write=${dir}`, '--allow-env', 'deno-app.mjs'],
       { cwd: project, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', WASMPROF_OUTPUT_DIR: dir, WASMPROF_PROFILES: 'wall' } });
-    let written = [];
-    try { written = readdirSync(dir); } catch { /* none */ }
+    const written = filesIn(dir);
     const wall = written.find((f) => /^wall-\d+-1\.pb\.gz$/.test(f));
     let top;
     try { top = wall && topFunction(join(dir, wall), 'wall'); } catch (err) { top = `decode failed: ${err.message}`; }
