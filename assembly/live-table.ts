@@ -220,16 +220,21 @@ export function linkScratchBytes(entries: u32): u32 {
   return filter + ((sliceCount(buckets) + 1) << 2);
 }
 
-/** Appends an entry without linking it (room reserved; liveTableLinkAll links it later). */
+/** Appends an entry without linking it (room reserved; liveTableLinkAll links it later): its
+ *  hash goes to word `index` of `nexts` (read back by the linking, which then overwrites it with
+ *  the chain link) and its slice's counter (liveSliceCounts) goes up by one. */
 // @ts-ignore: decorator
-@inline export function liveTableAppendUnlinked(owner: u32, lo: u32, hi: u32, stack: u32, size: f64, time: f64): u32 {
+@inline export function liveTableAppendUnlinked(owner: u32, lo: u32, hi: u32, stack: u32, size: f64, time: f64, nexts: usize, counts: usize): void {
   const count = liveCount();
   const e = liveEntry(count);
   store<u32>(e, 0, LIVE_NEXT);
   store<u32>(e, owner, LIVE_OWNER); store<u32>(e, lo, LIVE_ADDR_LO); store<u32>(e, hi, LIVE_ADDR_HI);
   store<u32>(e, stack, LIVE_STACK); store<f64>(e, size, LIVE_SIZE); store<f64>(e, time, LIVE_TIME);
   store<u32>(d(), count + 1, 4);
-  return count;
+  const h = liveHash(owner, lo, hi);
+  store<u32>(nexts + (<usize>count << 2), h);
+  const sc = counts + (<usize>(bucketIn(h, load<u32>(d(), 20), load<u32>(d(), 24)) >>> LINK_SHIFT) << 2);
+  store<u32>(sc, load<u32>(sc) + 1);
 }
 
 // @ts-ignore: decorator
@@ -239,7 +244,7 @@ export function linkScratchBytes(entries: u32): u32 {
  * Links every entry of a map whose entries were all added with liveTableAppendUnlinked into
  * its (empty, pre-sized) index, the entries of each slice counted while they were appended
  * (liveSliceCounts, in the same scratch). order is two words per entry of scratch, nexts one
- * word per entry, scratch linkScratchBytes(entries) more. The chain links are collected in
+ * word per entry holding each entry's hash (liveTableAppendUnlinked), scratch linkScratchBytes(entries) more. The chain links are collected in
  * nexts (4 bytes an entry: random writes that stay in the processor's cache, where the entries
  * themselves are 36) and written into the entries in one pass in entry order at the end.
  * Returns false, part way, if two entries have the same key (only a crafted snapshot has
@@ -259,8 +264,8 @@ export function liveTableLinkAll(order: usize, scratch: usize, nexts: usize): bo
   // its own): V8 switches a call to optimized code only when it starts, so a long restore in
   // a fresh process gets out of the baseline tier early instead of running all of it there.
   let c: u32 = 0;
-  while (chunks - c > LINK_CHUNKS) { sliceChunks(order, pos, c, c + LINK_CHUNKS); c += LINK_CHUNKS; }
-  sliceChunks(order, pos, c, chunks);
+  while (chunks - c > LINK_CHUNKS) { sliceChunks(order, pos, nexts, c, c + LINK_CHUNKS); c += LINK_CHUNKS; }
+  sliceChunks(order, pos, nexts, c, chunks);
   // pos[s] is now where slice s ends (and s + 1 starts). The first slice is linked from a call
   // site of its own, so that linkSlice stays a function (one call per slice, see above).
   memory.fill(filter, 0, <usize>filterBytes);
@@ -306,29 +311,20 @@ export function liveSliceCounts(scratch: usize): usize {
   memory.fill(pos, 0, <usize>(sliceCount(n) + 1) << 2);
   return pos + 4;
 }
-/** The linking slice of an entry with hash h (see liveSliceCounts). */
-// @ts-ignore: decorator
-@inline export function liveSliceOf(h: u32): u32 { return bucketIn(h, load<u32>(HDR + T_LIVE, 20), load<u32>(HDR + T_LIVE, 24)) >>> LINK_SHIFT; }
-
 /** Over entry chunks [c0, c1): writes each entry's (hash, index) at its slice's next place in
- *  order (pos[s] is slice s's next place). */
-function sliceChunks(order: usize, pos: usize, c0: u32, c1: u32): void {
+ *  order (pos[s] is slice s's next place), the hashes read from nexts (4 bytes an entry, where
+ *  the entries themselves are 36). */
+function sliceChunks(order: usize, pos: usize, nexts: usize, c0: u32, c1: u32): void {
   const count = liveCount();
   const n = load<u32>(d(), 20), m = load<u32>(d(), 24);
-  const dir = <usize>load<u32>(d());
-  for (let c = c0; c < c1; c++) {
-    const first = c << CHUNK_SHIFT;
-    let e = <usize>load<u32>(dir + (<usize>c << 2));
-    const k1 = count - first < LIVE_CHUNK_ENTRIES ? count - first : LIVE_CHUNK_ENTRIES;
-    for (let k: u32 = 0; k < k1; k++) {
-      const h = entryHash(e);
-      const p = pos + (<usize>(bucketIn(h, n, m) >>> LINK_SHIFT) << 2);
-      const at = load<u32>(p);
-      const q = order + (<usize>at << 3);
-      store<u32>(q, h); store<u32>(q, first + k, 4);
-      store<u32>(p, at + 1);
-      e += 36;
-    }
+  const i1 = c1 << CHUNK_SHIFT < count ? c1 << CHUNK_SHIFT : count;
+  for (let i = c0 << CHUNK_SHIFT; i < i1; i++) {
+    const h = load<u32>(nexts + (<usize>i << 2));
+    const p = pos + (<usize>(bucketIn(h, n, m) >>> LINK_SHIFT) << 2);
+    const at = load<u32>(p);
+    const q = order + (<usize>at << 3);
+    store<u32>(q, h); store<u32>(q, i, 4);
+    store<u32>(p, at + 1);
   }
 }
 

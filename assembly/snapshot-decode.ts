@@ -13,7 +13,7 @@ import { frameIntern } from "./frames";
 import { triePush } from "./trie";
 import { liveAllocNow, ownerAdd, aggAdd } from "./livemap";
 import { liveCount, liveEntry, liveTableReserve, liveTableAppendUnlinked, liveTableLinkAll, liveTableClear,
-         liveTableKeepChunks, liveSliceCounts, liveSliceOf, liveHash, linkScratchBytes, LIVE_CHUNK_ENTRIES, LIVE_OWNER, LIVE_ADDR_LO, LIVE_ADDR_HI,
+         liveTableKeepChunks, liveSliceCounts, linkScratchBytes, LIVE_CHUNK_ENTRIES, LIVE_OWNER, LIVE_ADDR_LO, LIVE_ADDR_HI,
          LIVE_STACK, LIVE_SIZE, LIVE_TIME } from "./live-table";
 import { region } from "./io";
 import { ensureMemory } from "./arena";
@@ -21,6 +21,14 @@ import { SNAP_MAGIC, SNAP_VERSION, SNAP_HEADER, SNAP_CHECKSUM, SNAP_MAX_DEPTH, S
          SNAP_H_FLAGS, SNAP_H_LENGTH, SNAP_H_TIME_BASE, SNAP_H_STRINGS, SNAP_H_FRAMES, SNAP_H_STACKS, SNAP_H_OWNERS,
          SNAP_FRAME_BYTES, SNAP_F_NAME, SNAP_F_FILE, SNAP_F_MAPPING, SNAP_F_LINE, SNAP_F_COLUMN, SNAP_NONE,
          MIN_ENTRY_BYTES, BLOCK_ENTRIES, unzigzag, checksum64 } from "./snapshot-format";
+
+/** The value of the LEB128 of `len` (1 to 8) bytes in the low bytes of x. */
+// @ts-ignore: decorator
+@inline function leb8(x: u64, len: u32): u64 {
+  const m = len >= 8 ? x : x & ((<u64>1 << (<u64>len << 3)) - 1);
+  return (m & 0x7f) | ((m >> 1) & 0x3f80) | ((m >> 2) & 0x1fc000) | ((m >> 3) & 0xfe00000) |
+         ((m >> 4) & 0x7f0000000) | ((m >> 5) & 0x3f800000000) | ((m >> 6) & 0x1fc0000000000) | ((m >> 7) & 0xfe000000000000);
+}
 
 /** Reads an unsigned LEB128 of at most 10 bytes at [p, end); returns the next position or 0. */
 let varOut: u64 = 0;
@@ -33,9 +41,7 @@ let varOut: u64 = 0;
     const stop = ~x & 0x8080808080808080;
     if (stop != 0) {
       const bits = ctz<u64>(stop) + 1;   // 8 x the length: the last byte's clear top bit, + 1
-      const m = bits == 64 ? x : x & ((<u64>1 << bits) - 1);
-      varOut = (m & 0x7f) | ((m >> 1) & 0x3f80) | ((m >> 2) & 0x1fc000) | ((m >> 3) & 0xfe00000) |
-               ((m >> 4) & 0x7f0000000) | ((m >> 5) & 0x3f800000000) | ((m >> 6) & 0x1fc0000000000) | ((m >> 7) & 0xfe000000000000);
+      varOut = leb8(x, <u32>bits >>> 3);
       return p + <usize>(bits >>> 3);
     }
   }
@@ -151,12 +157,36 @@ function validate(src: usize, len: u32): i32 {
   return getVarSlow(p, end);
 }
 
+/** Bit j set when byte p + j (j < 16) has its top bit clear: the last byte of a LEB128. */
+// @ts-ignore: decorator
+@inline function stopMask(p: usize): u32 {
+  // Each byte's stop bit moved to bit 0 of its byte, then gathered into the top byte by one
+  // multiply (byte k of the factor is 2^(7 - k): the partial products never share a bit).
+  const a = ((~load<u64>(p) & 0x8080808080808080) >> 7) * 0x0102040810204080;
+  const b = ((~load<u64>(p, 8) & 0x8080808080808080) >> 7) * 0x0102040810204080;
+  return <u32>(a >> 56) | (<u32>(b >> 56) << 8);
+}
+
 /** Checks n entries of owner i from entry k0 on; the next position, or 0 with vError set.
  *  Only the size's value matters here (at most 2^53), and only a size of 8 bytes or more can
  *  exceed it: the other numbers are only measured. */
 let vError: i32 = 0;
 function checkEntries(p: usize, end: usize, i: u32, k0: u32, n: u32): usize {
   for (let k = k0; k < k0 + n; k++) {
+    // Fast path: the entry's three numbers within the next 16 bytes, none of 9 or 10 bytes and
+    // the size under 8 bytes (so under 2^56 >> 7 = 2^49, exact): their ends are the first three
+    // clear top bits of the window, found at once from a 16-bit mask of those bits.
+    if (p + 16 <= end) {
+      const m = stopMask(p);
+      const e1 = ctz<u32>(m), m2 = m & (m - 1), e2 = ctz<u32>(m2), e3 = ctz<u32>(m2 & (m2 - 1));
+      if (e3 < 16 && e1 < 8 && e2 - e1 < 8 && e3 - e2 <= 8) {
+        const q = p + <usize>e3 + 1;
+        if (q + 4 > end) { vError = setError(ERR_SNAP_LENGTH, SECTION_ENTRY, k); return 0; }
+        if (load<u32>(q) >= vStacks) { vError = setError(ERR_SNAP_INDEX, SECTION_ENTRY, k); return 0; }
+        p = q + 4;
+        continue;
+      }
+    }
     p = skipVar(p, end); if (p == 0) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
     const q = skipVar(p, end);
     if (q == 0 || (q - p >= 8 && (getVar(p, end) == 0 || varOut > MAX_SAFE))) { vError = setError(ERR_SNAP_VARINT, i, k); return 0; }
@@ -193,15 +223,18 @@ function sortU32(p: usize, n: u32): void {
  * as the general path does. Returns false in that case.
  */
 // State of restoreIntoEmpty shared with its blocks (one restore call at a time).
-let rCnt: usize = 0, rBytes: usize = 0, rTouched: usize = 0, rFlag: usize = 0, rStackMap: usize = 0, rSlices: usize = 0;
+let rCnt: usize = 0, rBytes: usize = 0, rTouched: usize = 0, rFlag: usize = 0, rStackMap: usize = 0, rSlices: usize = 0, rNexts: usize = 0;
 let rNt: u32 = 0, rOcount: i32 = 0;
 let rObytes: f64 = 0;
 let rBase: i64 = 0;
 
-function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, linkScratch: usize, order: usize): bool {
+function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, linkScratch: usize, links: usize): bool {
   // acc was sized by restore() for every stack that can exist after interning; linkScratch is
-  // linkScratchBytes(vEntries) for the linking passes and order three words per entry (the
-  // linking order, then the chain links).
+  // linkScratchBytes(vEntries) for the linking passes and links three words per entry: the
+  // chain links first (each entry's hash until it is linked), then the linking order. links
+  // may be the input region itself: word i of the chain links is written after entry i is read,
+  // and entry i's bytes start past 7 x i bytes of earlier entries, behind the header, so the
+  // write never reaches input not yet read.
   const nS = tcount(tdesc(T_STACKS));
   rCnt = acc; rBytes = (acc + (<usize>nS << 2) + 7) & ~7; rTouched = rBytes + (<usize>nS << 3); rFlag = rTouched + (<usize>nS << 2);
   rStackMap = stackMap; rBase = base;
@@ -209,6 +242,7 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, li
   memory.fill(rBytes, 0, <usize>nS << 3);
   memory.fill(rFlag, 0, <usize>nS);
   rSlices = liveSliceCounts(linkScratch);
+  rNexts = links;
   let p = vOwnerPos;
   for (let i: u32 = 0; i < vOwners; i++) {
     const owner = load<u32>(p), n = load<u32>(p, 4);
@@ -224,7 +258,7 @@ function restoreIntoEmpty(base: i64, end: usize, stackMap: usize, acc: usize, li
       store<u32>(rCnt + (<usize>s << 2), 0); store<f64>(rBytes + (<usize>s << 3), 0); store<u8>(rFlag + s, 0);
     }
   }
-  if (!liveTableLinkAll(order, linkScratch, order + (<usize>vEntries << 3))) {
+  if (!liveTableLinkAll(links + (<usize>vEntries << 2), linkScratch, links)) {
     tclear(tdesc(T_OWNERS)); tclear(tdesc(T_AGG));
     replayEntries();
     return false;
@@ -255,7 +289,7 @@ function replayEntries(): void {
 
 /** n entries of one owner appended (unlinked) to the reserved live table; the next position. */
 function restoreEntries(p: usize, end: usize, owner: u32, n: u32): usize {
-  const cnt = rCnt, bytes = rBytes, stackMap = rStackMap, slices = rSlices;
+  const cnt = rCnt, bytes = rBytes, stackMap = rStackMap, slices = rSlices, nexts = rNexts;
   for (let k: u32 = 0; k < n; k++) {
     p = getVar(p, end); const addr = varOut;
     p = getVar(p, end); const size = <f64>varOut;
@@ -263,9 +297,7 @@ function restoreEntries(p: usize, end: usize, owner: u32, n: u32): usize {
     const h = load<u32>(stackMap + (<usize>load<u32>(p) << 2));
     p += 4;
     const lo = <u32>addr, hi = <u32>(addr >>> 32);
-    liveTableAppendUnlinked(owner, lo, hi, h, size, time);
-    const sc = slices + (<usize>liveSliceOf(liveHash(owner, lo, hi)) << 2);
-    store<u32>(sc, load<u32>(sc) + 1);
+    liveTableAppendUnlinked(owner, lo, hi, h, size, time, nexts, slices);
     const s = h - 1;
     if (load<u8>(rFlag + s) == 0) { store<u8>(rFlag + s, 1); store<u32>(rTouched + (<usize>rNt << 2), s); rNt++; }
     store<u32>(cnt + (<usize>s << 2), load<u32>(cnt + (<usize>s << 2)) + 1);
@@ -316,11 +348,11 @@ export function restore(len: u32): i32 {
   if (bump + want < 0xfff00000) ensureMemory(<usize>(bump + want));
   // Reserve everything first: after this point no insert can fail, so no partial restore.
   const maps = region(IO_TMP_PTR, IO_TMP_CAP, (vStrings + vFrames + vStacks) << 2);
-  // The accumulators, then the linking passes' scratch; the linking order (two words per entry)
-  // and the chain links (one) in the input region when it has room, else in a region of their own.
+  // The accumulators, then the linking passes' scratch; the chain links (one word per entry)
+  // and the linking order (two) in the input region when it has room, else in a region of their own.
   const acc = intoEmpty ? region(IO_ACC_PTR, IO_ACC_CAP, accBytes + linkScratchBytes(vEntries)) : 1;
-  const order: usize = !intoEmpty ? 1 : inPlace ? src : vEntries > 0x15555554 ? <usize>0 : region(IO_SORT_PTR, IO_SORT_CAP, vEntries * 12);
-  if (maps == 0 || acc == 0 || order == 0) return setError(ERR_NO_MEMORY, 0, 0);
+  const links: usize = !intoEmpty ? 1 : inPlace ? src : vEntries > 0x15555554 ? <usize>0 : region(IO_SORT_PTR, IO_SORT_CAP, vEntries * 12);
+  if (maps == 0 || acc == 0 || links == 0) return setError(ERR_NO_MEMORY, 0, 0);
   if (!stringReserve(vStrings + 1, vStringBytes) || !treserve(tdesc(T_FRAMES), vFrames) ||
       !treserve(tdesc(T_STACKS), vDepthSum) || !reserveLive()) return setError(ERR_NO_MEMORY, 0, 0);
   const strMap = maps, frameMap = maps + (<usize>vStrings << 2), stackMap = frameMap + (<usize>vFrames << 2);
@@ -352,7 +384,7 @@ export function restore(len: u32): i32 {
   const base = load<i64>(src, SNAP_H_TIME_BASE);
   const end = src + len - SNAP_CHECKSUM;
   if (intoEmpty) {
-    restoreIntoEmpty(base, end, stackMap, acc, acc + accBytes, order);
+    restoreIntoEmpty(base, end, stackMap, acc, acc + accBytes, links);
   } else {
     // Merging into a live map that already holds entries: the general path, one event each.
     p = vOwnerPos;

@@ -77,6 +77,25 @@ const settle = async () => { gc?.(); await new Promise((r) => setTimeout(r, 150)
 const module = (await Core.create()).module;
 const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxMemoryBytes: 0, seed: 1 });
 
+// The first restore call in a fresh process, with V8's default tiers (Liftoff first) and
+// without Liftoff, three children each. Run before this process builds its own state: its
+// collector sweeping a few hundred MiB in the background during a child's run takes one of
+// this machine's two cores from the child (measured: 173 ms then, 95 ms with this process idle).
+const freshDecodeRows: string[] = [];
+{
+  const { execFileSync } = await import('node:child_process');
+  for (const flags of [[], ['--no-liftoff']]) {
+    const runs: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const out = execFileSync(process.execPath, [...flags, '--import', './test/helpers/ts-loader.mjs', new URL(import.meta.url).pathname],
+        { env: { ...process.env, WASMPROF_BENCH_DECODE_CHILD: '1' }, encoding: 'utf8' });
+      runs.push((JSON.parse(out.trim().split('\n').pop() ?? '{}') as { firstDecodeMs: number }).firstDecodeMs);
+    }
+    const worst = Math.max(...runs);
+    freshDecodeRows.push(`snapshot decode, first call in a fresh process${flags.length ? ` (${flags.join(' ')})` : ' (default tiers)'}: median ${fmt(median(runs))}, worst of 3 ${fmt(worst)} ${under(worst, 100)}`);
+  }
+}
+
 // --- 1. frame cache ---
 // A profiler sees the same frames period after period: the steady state is lookups that hit.
 // Misses (a new frame: strings encoded, interned, cached) are measured separately.
@@ -259,16 +278,7 @@ const newCore = () => Core.instantiate(module, { frameCacheCapacity: 16384, maxM
     await tick();
     targets.push(`snapshot decode, first call of this process (decoder not run before): ${fmt(ms)} ${under(ms, 100)} [V8 GC inside: ${fmt(gcWithin(t0, t1))}]`);
   }
-  // The first call in a fresh process, with V8's default tiers (Liftoff first) and without Liftoff.
-  {
-    const { execFileSync } = await import('node:child_process');
-    for (const flags of [[], ['--no-liftoff']]) {
-      const out = execFileSync(process.execPath, [...flags, '--import', './test/helpers/ts-loader.mjs', new URL(import.meta.url).pathname],
-        { env: { ...process.env, WASMPROF_BENCH_DECODE_CHILD: '1' }, encoding: 'utf8' });
-      const ms = (JSON.parse(out.trim().split('\n').pop() ?? '{}') as { firstDecodeMs: number }).firstDecodeMs;
-      targets.push(`snapshot decode, first call in a fresh process${flags.length ? ` (${flags.join(' ')})` : ' (default tiers)'}: ${fmt(ms)} ${under(ms, 100)}`);
-    }
-  }
+  targets.push(...freshDecodeRows);
   for (let w = 0; w < 3; w++) {
     const small = newCore();
     const h = small.internStack([small.internFrame({ name: 'warm', file: 'w.js', mapping: '', line: 1, column: 1 })]);
